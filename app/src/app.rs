@@ -1,0 +1,63 @@
+//! The HTML shell and the router.
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+
+use crate::pages::{HomePage, LessonPage, NotFound};
+
+/// The document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="kubedojo" href="/pkg/kubedojo.css" />
+        <Link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Ccircle cx='8' cy='8' r='7' fill='%23326ce5'/%3E%3C/svg%3E" />
+        <Title formatter=|text: String| if text.is_empty() { "kubedojo".to_owned() } else { format!("{text} · kubedojo") } />
+        <Meta name="description" content="Learn how Kubernetes runs stateful software by breaking and fixing your own cluster." />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="site-header">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"⎈"</span>
+                    " kubedojo"
+                </A>
+                <nav aria-label="Site">
+                    <A href="/">"Course"</A>
+                </nav>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("lessons"), ParamSegment("slug"))
+                        view=LessonPage
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"kubedojo — learn stateful Kubernetes by breaking your own cluster."</p>
+            </footer>
+        </Router>
+    }
+}

@@ -1,0 +1,27 @@
+//! kubedojo's user interface: Leptos components rendered on the server (feature `ssr`) and
+//! hydrated in the browser (feature `hydrate`).
+
+pub mod api;
+mod app;
+mod components;
+pub mod model;
+mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use app::{App, shell};
+
+/// Entry point of the wasm bundle: attaches the reactive UI to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // A marker for people and browser tests: clicks before this point are plain navigation.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

@@ -1,0 +1,22 @@
+//! The course: lessons read from `lessons/` (embedded in the binary at build time, or from a
+//! directory for authors), checked, and rendered to HTML once at load time.
+//!
+//! Nothing here knows about HTTP or Leptos: the server asks a [`Catalog`] for lessons, and
+//! `kubedojo lessons check` prints the [`Problem`]s that [`Catalog::load`] finds.
+
+mod catalog;
+mod embedded;
+mod front_matter;
+mod highlight;
+mod html_figure;
+mod lesson;
+mod manifests;
+mod problem;
+mod render;
+mod slug;
+
+pub use catalog::{Catalog, LessonSource};
+pub use front_matter::FrontMatter;
+pub use lesson::{Lesson, TocEntry};
+pub use problem::{LoadError, Problem};
+pub use render::{Rendered, render_markdown};

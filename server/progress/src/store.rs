@@ -1,0 +1,190 @@
+//! The SQLite store: one connection behind a mutex (SQLite serialises writers anyway, and every
+//! statement here takes microseconds). Callers on an async runtime wrap calls in
+//! `spawn_blocking`.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::LearnerId;
+
+/// Why a progress operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot open the progress database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("progress database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE learners (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE lesson_reads (
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        lesson_slug TEXT NOT NULL,
+        read_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, lesson_slug)
+    );
+"];
+
+/// Learner progress in one SQLite file.
+pub struct ProgressStore {
+    conn: Mutex<Connection>,
+}
+
+impl ProgressStore {
+    /// Opens (creating if needed) the database at `path` in WAL mode and migrates it.
+    ///
+    /// # Errors
+    /// [`Error::Open`] when the file cannot be opened or migrated.
+    pub fn open(path: &Path) -> Result<Self> {
+        let open_error = |source| Error::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        Self::init(conn).map_err(open_error)
+    }
+
+    /// An in-memory database, for tests.
+    ///
+    /// # Errors
+    /// When SQLite cannot create it.
+    pub fn in_memory() -> Result<Self> {
+        Ok(Self::init(Connection::open_in_memory()?)?)
+    }
+
+    fn init(conn: Connection) -> rusqlite::Result<Self> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            conn.execute_batch(&format!(
+                "BEGIN; {migration} PRAGMA user_version = {}; COMMIT;",
+                i + 1
+            ))?;
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Records a learner (idempotent).
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn ensure_learner(&self, learner: LearnerId) -> Result<()> {
+        self.conn.lock().execute(
+            "INSERT OR IGNORE INTO learners (id, created_at) VALUES (?1, ?2)",
+            params![learner.to_string(), now()],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a lesson as read or unread for a learner.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn set_read(&self, learner: LearnerId, lesson_slug: &str, read: bool) -> Result<()> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO learners (id, created_at) VALUES (?1, ?2)",
+            params![learner.to_string(), now()],
+        )?;
+        if read {
+            tx.execute(
+                "INSERT OR IGNORE INTO lesson_reads (learner_id, lesson_slug, read_at) VALUES (?1, ?2, ?3)",
+                params![learner.to_string(), lesson_slug, now()],
+            )?;
+        } else {
+            tx.execute(
+                "DELETE FROM lesson_reads WHERE learner_id = ?1 AND lesson_slug = ?2",
+                params![learner.to_string(), lesson_slug],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether the learner marked this lesson as read.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn is_read(&self, learner: LearnerId, lesson_slug: &str) -> Result<bool> {
+        let found = self
+            .conn
+            .lock()
+            .query_row(
+                "SELECT 1 FROM lesson_reads WHERE learner_id = ?1 AND lesson_slug = ?2",
+                params![learner.to_string(), lesson_slug],
+                |_| Ok(()),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// The slugs of every lesson the learner marked as read.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn read_lessons(&self, learner: LearnerId) -> Result<BTreeSet<String>> {
+        let conn = self.conn.lock();
+        let mut statement =
+            conn.prepare_cached("SELECT lesson_slug FROM lesson_reads WHERE learner_id = ?1")?;
+        let slugs = statement
+            .query_map(params![learner.to_string()], |row| row.get(0))?
+            .collect::<rusqlite::Result<BTreeSet<String>>>()?;
+        Ok(slugs)
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_and_unmarks_lessons() -> Result<()> {
+        let store = ProgressStore::in_memory()?;
+        let learner = LearnerId::generate();
+        assert!(!store.is_read(learner, "01-a")?);
+        store.set_read(learner, "01-a", true)?;
+        store.set_read(learner, "01-a", true)?;
+        store.set_read(learner, "02-b", true)?;
+        assert!(store.is_read(learner, "01-a")?);
+        assert_eq!(store.read_lessons(learner)?.len(), 2);
+        store.set_read(learner, "01-a", false)?;
+        assert!(!store.is_read(learner, "01-a")?);
+        assert!(store.read_lessons(LearnerId::generate())?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn progress_survives_reopening_the_file() -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("kubedojo.db");
+        let learner = LearnerId::generate();
+        ProgressStore::open(&path)?.set_read(learner, "05-headless-services", true)?;
+        let reopened = ProgressStore::open(&path)?;
+        assert!(reopened.is_read(learner, "05-headless-services")?);
+        Ok(())
+    }
+}

@@ -1,0 +1,79 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// kubedojo: learn how Kubernetes runs stateful software by breaking and fixing your own cluster.
+#[derive(Debug, Parser)]
+#[command(name = "kubedojo", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the course in the browser.
+    Serve(ServeArgs),
+    /// Work with the lesson files.
+    Lessons {
+        #[command(subcommand)]
+        command: LessonsCommand,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Use 0.0.0.0:3000 to let other machines in (a workshop room).
+    #[arg(long, default_value = "127.0.0.1:3000", env = "KUBEDOJO_ADDR")]
+    pub addr: SocketAddr,
+    /// SQLite file that keeps learners' progress; created if missing.
+    #[arg(long, default_value = "kubedojo.db", env = "KUBEDOJO_DB")]
+    pub db: PathBuf,
+    /// Serve lessons from this folder instead of the copy built into the binary (for authors:
+    /// edit a lesson, restart, reload). The folder is checked like `kubedojo lessons check`.
+    #[arg(long, value_name = "DIR")]
+    pub lessons: Option<PathBuf>,
+    /// Folder holding the built browser bundle (pkg/kubedojo.wasm, .js, .css), as the README's
+    /// build leaves it. Relative paths are resolved from the current directory.
+    #[arg(long, value_name = "DIR", default_value = "target/site", env = "LEPTOS_SITE_ROOT")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LessonsCommand {
+    /// Check every lesson: front matter, required sections, length, diagrams, and that each
+    /// YAML block is valid Kubernetes. Prints `file:line: message`; exits 1 on any problem.
+    Check(LessonsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LessonsCheckArgs {
+    /// The lessons folder (holding NN-slug/lesson.md).
+    #[arg(default_value = "lessons")]
+    pub dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_has_sensible_defaults() {
+        let cli = Cli::parse_from(["kubedojo", "serve"]);
+        let Command::Serve(args) = cli.command else {
+            panic!("expected serve");
+        };
+        assert_eq!(args.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(args.db, PathBuf::from("kubedojo.db"));
+        assert!(args.lessons.is_none());
+    }
+}

@@ -1,0 +1,32 @@
+//! `kubedojo lessons check [DIR]`.
+
+use kubedojo_course::{Catalog, LessonSource, LoadError};
+
+use crate::cli::LessonsCheckArgs;
+
+/// Checks the lessons in `args.dir`, printing every problem as `file:line: message`.
+///
+/// # Errors
+/// When the folder cannot be read or any lesson has a problem (the process exits with 1).
+pub fn run(args: &LessonsCheckArgs) -> anyhow::Result<()> {
+    match Catalog::load(&LessonSource::Directory(args.dir.clone())) {
+        Ok(catalog) => {
+            let words: usize = catalog.lessons().iter().map(|l| l.word_count).sum();
+            println!(
+                "{}: {} lessons OK ({words} words of prose)",
+                args.dir.display(),
+                catalog.lessons().len()
+            );
+            Ok(())
+        }
+        Err(LoadError::Invalid(problems)) => {
+            for problem in &problems {
+                let mut problem = problem.clone();
+                problem.file = args.dir.join(&problem.file);
+                println!("{problem}");
+            }
+            anyhow::bail!("{} problem(s) found in {}", problems.len(), args.dir.display())
+        }
+        Err(e) => Err(e.into()),
+    }
+}

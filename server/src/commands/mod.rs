@@ -1,0 +1,4 @@
+//! One module per CLI command.
+
+pub mod lessons_check;
+pub mod serve;

@@ -1,0 +1,45 @@
+//! `kubedojo serve`: load and check the course, open the progress database, serve.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use kubedojo_course::{Catalog, LessonSource};
+use kubedojo_progress::ProgressStore;
+
+use crate::cli::ServeArgs;
+use crate::site::Site;
+use crate::state::AppState;
+
+/// Runs the web server until ctrl-c.
+///
+/// # Errors
+/// When the lessons are invalid, the site bundle is missing, the database cannot be opened or
+/// the address cannot be bound. Nothing is served half-ready.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let source = match &args.lessons {
+        Some(dir) => LessonSource::Directory(dir.clone()),
+        None => LessonSource::Embedded,
+    };
+    let catalog = Catalog::load(&source).context("refusing to start: the course is not valid")?;
+    let site = Site::new(args.site_root.clone());
+    site.check_bundle()
+        .context("refusing to start: the browser bundle is missing")?;
+    let progress = ProgressStore::open(&args.db)?;
+    let state = AppState::new(site, Arc::new(catalog), Arc::new(progress));
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!(
+        lessons = state.course.catalog.lessons().len(),
+        db = %args.db.display(),
+        "kubedojo is ready at http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(listener, crate::router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutting down");
+        })
+        .await?;
+    Ok(())
+}

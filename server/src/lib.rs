@@ -1,0 +1,15 @@
+//! The kubedojo server: application state, the HTTP router and the CLI commands. `main.rs` only
+//! parses arguments and calls into here, so tests drive the same router the binary serves.
+
+pub mod cli;
+pub mod commands;
+mod error;
+mod learner;
+mod router;
+mod routes;
+pub mod site;
+mod state;
+
+pub use error::ServerError;
+pub use router::router;
+pub use state::AppState;

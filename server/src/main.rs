@@ -1,0 +1,23 @@
+//! `kubedojo`: the binary. Parses the command line and runs one command.
+
+use clap::Parser;
+use kubedojo_server::cli::{Cli, Command, LessonsCommand};
+use kubedojo_server::commands;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(args).await,
+        Command::Lessons {
+            command: LessonsCommand::Check(args),
+        } => commands::lessons_check::run(&args),
+    }
+}

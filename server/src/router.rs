@@ -1,0 +1,52 @@
+//! The HTTP router: pages (Leptos SSR), server functions, the browser bundle and health.
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::get;
+use kubedojo_app::{App, shell};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+use crate::{learner, routes};
+
+/// Builds the whole application router for `state`.
+pub fn router(state: AppState) -> Router {
+    let leptos_options = state.leptos_options.clone();
+    let pkg_dir = std::path::Path::new(leptos_options.site_root.as_ref())
+        .join(leptos_options.site_pkg_dir.as_ref());
+    let routes = generate_route_list(App);
+    let course = state.course.clone();
+    let fallback_course = state.course.clone();
+
+    // NB: layers run bottom-up on the way in: compression wraps everything, the learner
+    // middleware runs before the pages and server functions that read the learner.
+    Router::new()
+        .route("/healthz", get(routes::health::healthz))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(course.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    http::header::CACHE_CONTROL,
+                    http::HeaderValue::from_static("no-cache"),
+                ))
+                .service(ServeDir::new(pkg_dir)),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_course.clone()),
+            shell,
+        ))
+        .layer(middleware::from_fn(routes::server_fn_errors::map_argument_errors))
+        .layer(middleware::from_fn(learner::identify))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

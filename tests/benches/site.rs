@@ -1,0 +1,127 @@
+//! Benchmark: lesson page SSR throughput and the size of the hydrate bundle.
+//!
+//! `cargo bench -p kubedojo-tests --bench site` (build the site first for the size figure:
+//! `cargo xtask build`). Starts the real server in-process on loopback, runs a bounded load of
+//! keep-alive GETs of a lesson page from `CONNECTIONS` concurrent clients for `DURATION`, and
+//! prints requests per second and latency percentiles. Goals: ≥ 5,000 req/s on 2 cores and
+//! ≤ 600 KiB of gzip'd wasm.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use kubedojo_tests::{TestServer, site_root};
+
+const CONNECTIONS: usize = 16;
+const WARMUP: Duration = Duration::from_secs(2);
+const DURATION: Duration = Duration::from_secs(10);
+const SSR_GOAL_RPS: f64 = 5_000.0;
+const WASM_GOAL_KIB: f64 = 600.0;
+
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(ssr_throughput())?;
+    wasm_size()
+}
+
+async fn ssr_throughput() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let slug = server
+        .catalog
+        .lessons()
+        .get(4)
+        .map(|l| l.slug.clone())
+        .unwrap_or_default();
+    let url: hyper::Uri = server.url(&format!("/lessons/{slug}")).parse()?;
+    // A returning learner: the cookie is fixed, as a browser would send it.
+    let cookie = "kubedojo_learner=5b0c3c8e-9a43-4b8f-8d0e-1f2a3b4c5d6e";
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+
+    let run = |duration: Duration| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let deadline = Instant::now() + duration;
+            let mut tasks = Vec::new();
+            for _ in 0..CONNECTIONS {
+                let client = client.clone();
+                let url = url.clone();
+                tasks.push(tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let mut bytes = 0usize;
+                    while Instant::now() < deadline {
+                        let request = hyper::Request::get(url.clone())
+                            .header("cookie", cookie)
+                            .body(Empty::new())?;
+                        let started = Instant::now();
+                        let response = client.request(request).await?;
+                        anyhow::ensure!(response.status() == 200, "status {}", response.status());
+                        bytes += response.into_body().collect().await?.to_bytes().len();
+                        latencies.push(started.elapsed());
+                    }
+                    anyhow::Ok((latencies, bytes))
+                }));
+            }
+            let mut latencies = Vec::new();
+            let mut bytes = 0;
+            for task in tasks {
+                let (l, b) = task.await??;
+                latencies.extend(l);
+                bytes += b;
+            }
+            anyhow::Ok((latencies, bytes))
+        }
+    };
+
+    run(WARMUP).await?;
+    let started = Instant::now();
+    let (mut latencies, bytes) = run(DURATION).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let rps = latencies.len() as f64 / elapsed;
+    let percentile = |p: f64| {
+        let i = ((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1));
+        latencies.get(i).copied().unwrap_or_default()
+    };
+    println!("lesson page SSR ({slug}), {CONNECTIONS} keep-alive connections, {elapsed:.1}s:");
+    println!(
+        "  {} requests, {rps:.0} req/s (goal ≥ {SSR_GOAL_RPS:.0}) — {}",
+        latencies.len(),
+        verdict(rps >= SSR_GOAL_RPS)
+    );
+    println!(
+        "  latency p50 {:?}, p99 {:?}, max {:?}; {} KiB per page",
+        percentile(0.50),
+        percentile(0.99),
+        latencies.last().copied().unwrap_or_default(),
+        bytes / latencies.len().max(1) / 1024
+    );
+    server.stop().await;
+    Ok(())
+}
+
+fn wasm_size() -> anyhow::Result<()> {
+    let path = site_root().join("pkg/kubedojo.wasm");
+    let Ok(wasm) = std::fs::read(&path) else {
+        println!("hydrate bundle: {} not found — run `cargo xtask build` first", path.display());
+        return Ok(());
+    };
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(&wasm)?;
+    let gzip = encoder.finish()?;
+    let gzip_kib = gzip.len() as f64 / 1024.0;
+    println!("hydrate bundle {}:", path.display());
+    println!(
+        "  {:.0} KiB raw, {gzip_kib:.0} KiB gzip -9 (goal ≤ {WASM_GOAL_KIB:.0} KiB) — {}",
+        wasm.len() as f64 / 1024.0,
+        verdict(gzip_kib <= WASM_GOAL_KIB)
+    );
+    Ok(())
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "goal met" } else { "GOAL MISSED" }
+}

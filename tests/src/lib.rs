@@ -1,0 +1,91 @@
+//! Helpers for the workspace's integration tests and benchmarks: start the real kubedojo
+//! server on a loopback port, with a fresh database, and find the built site.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use kubedojo_course::{Catalog, LessonSource};
+use kubedojo_progress::ProgressStore;
+use kubedojo_server::AppState;
+use kubedojo_server::site::Site;
+
+/// The repository root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The built site: `$KUBEDOJO_SITE_ROOT`, else `target/site` in the repository.
+pub fn site_root() -> PathBuf {
+    std::env::var_os("KUBEDOJO_SITE_ROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/site"))
+}
+
+/// A kubedojo server running in this process on 127.0.0.1, with its own temporary database.
+/// Dropping it stops the server and deletes the database.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub catalog: Arc<Catalog>,
+    db_dir: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    /// Starts the server with the embedded lessons and a fresh database.
+    ///
+    /// # Errors
+    /// When the lessons do not load, the database cannot be created or no port is free.
+    pub async fn start() -> anyhow::Result<Self> {
+        let db_dir = tempfile::tempdir()?;
+        Self::start_with_db(db_dir).await
+    }
+
+    /// Starts the server on an existing database folder (to test restarts).
+    ///
+    /// # Errors
+    /// As [`TestServer::start`].
+    pub async fn start_with_db(db_dir: tempfile::TempDir) -> anyhow::Result<Self> {
+        let catalog = Arc::new(Catalog::load(&LessonSource::Embedded)?);
+        let progress = Arc::new(ProgressStore::open(&db_dir.path().join("kubedojo.db"))?);
+        let state = AppState::new(Site::new(site_root()), catalog.clone(), progress);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = kubedojo_server::router(state);
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum_serve(listener, router).await {
+                eprintln!("test server stopped: {e}");
+            }
+        });
+        Ok(Self {
+            addr,
+            catalog,
+            db_dir,
+            task,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops the server and hands back its database folder.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.task.abort();
+        let _ = self.task.await;
+        // Give the OS a moment to release the port's connections.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        self.db_dir
+    }
+}
+
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).await
+}

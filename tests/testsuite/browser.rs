@@ -1,0 +1,186 @@
+//! What a learner clicks, in headless Chromium against the real server and the built bundle:
+//! home → lesson 5 → next, mark as read, reload, and the state is kept.
+//!
+//! Needs `/usr/bin/chromium` and the built site (`cargo xtask test` provides both), so these
+//! tests are `#[ignore]`d in a plain `cargo test` and run with `--include-ignored` by the xtask.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chromiumoxide::{Browser, BrowserConfig, Page};
+use futures::StreamExt as _;
+use kubedojo_server::site::Site;
+use kubedojo_tests::{TestServer, site_root};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A headless Chromium with its own profile, closed on drop of the handler task.
+struct Chromium {
+    browser: Browser,
+    handler: tokio::task::JoinHandle<()>,
+    _profile: tempfile::TempDir,
+}
+
+impl Chromium {
+    async fn launch() -> anyhow::Result<Self> {
+        let profile = tempfile::tempdir()?;
+        let config = BrowserConfig::builder()
+            .chrome_executable(CHROMIUM)
+            .no_sandbox()
+            .user_data_dir(profile.path())
+            .args([
+                "--headless",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .launch_timeout(WAIT)
+            .request_timeout(WAIT)
+            .build()
+            .map_err(anyhow::Error::msg)?;
+        let (browser, mut events) = Browser::launch(config)
+            .await
+            .context("cannot start Chromium (is the `chromium` package installed?)")?;
+        let handler = tokio::spawn(async move { while events.next().await.is_some() {} });
+        Ok(Self {
+            browser,
+            handler,
+            _profile: profile,
+        })
+    }
+
+    async fn close(mut self) {
+        let _ = self.browser.close().await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
+        self.handler.abort();
+    }
+}
+
+/// Evaluates `expression` until it returns `true`, for at most [`WAIT`].
+async fn wait_until(page: &Page, what: &str, expression: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let value = page
+            .evaluate(expression)
+            .await
+            .ok()
+            .and_then(|r| r.into_value::<bool>().ok());
+        if value == Some(true) {
+            return Ok(());
+        }
+        if started.elapsed() > WAIT {
+            let url = page.url().await.ok().flatten().unwrap_or_default();
+            bail!("timed out after {WAIT:?} waiting for {what} (at {url})");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn text_of(page: &Page, selector: &str) -> anyhow::Result<String> {
+    Ok(page
+        .find_element(selector)
+        .await?
+        .inner_text()
+        .await?
+        .unwrap_or_default())
+}
+
+async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
+    wait_until(page, "hydration", "document.body.dataset.hydrated === 'true'").await
+}
+
+fn require_built_site() -> anyhow::Result<()> {
+    Site::new(site_root())
+        .check_bundle()
+        .context("browser tests need the built site: run `cargo xtask test`")
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn learner_reads_lesson_five_goes_next_and_marks_it_read() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let lessons = server.catalog.lessons().to_vec();
+    let (five, six) = (&lessons[4], &lessons[5]);
+    let chromium = Chromium::launch().await?;
+    let page = chromium.browser.new_page(server.url("/")).await?;
+    wait_for_hydration(&page).await?;
+
+    // Home → lesson 5 (client-side navigation once hydrated).
+    page.find_element(format!("a[href='/lessons/{}']", five.slug))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &page,
+        "lesson 5",
+        &format!(
+            "location.pathname === '/lessons/{}' && document.querySelector('h1')?.textContent === {:?}",
+            five.slug, five.front.title
+        ),
+    )
+    .await?;
+    assert!(text_of(&page, ".eyebrow").await?.starts_with("Part 5 of 18"));
+
+    // The copy button on a code block works through the delegated handler.
+    page.find_element(".lesson-body .copy").await?.click().await?;
+    wait_until(&page, "copy feedback", "document.querySelector('.lesson-body .copy').textContent === 'Copied'").await?;
+
+    // Next → lesson 6.
+    page.find_element("a[rel='next']").await?.click().await?;
+    wait_until(
+        &page,
+        "lesson 6",
+        &format!("document.querySelector('h1')?.textContent === {:?}", six.front.title),
+    )
+    .await?;
+
+    // Mark as read, reload, and it is still read.
+    let button = ".read-toggle button";
+    assert_eq!(text_of(&page, button).await?, "Mark as read");
+    page.find_element(button).await?.click().await?;
+    wait_until(
+        &page,
+        "the read state",
+        &format!("document.querySelector({button:?}).textContent.startsWith('✓ Read')"),
+    )
+    .await?;
+    page.reload().await?;
+    wait_for_hydration(&page).await?;
+    assert!(text_of(&page, button).await?.starts_with("✓ Read"), "kept after reload");
+
+    // The course map shows the progress too.
+    page.goto(server.url("/")).await?;
+    wait_for_hydration(&page).await?;
+    assert!(text_of(&page, ".course-progress").await?.contains("1 of 18 parts read"));
+
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn unknown_lessons_show_the_styled_not_found_page() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium
+        .browser
+        .new_page(server.url("/lessons/42-no-such-part"))
+        .await?;
+    wait_for_hydration(&page).await?;
+    assert_eq!(text_of(&page, "h1").await?, "404 — nothing here");
+    let styled = page
+        .evaluate("getComputedStyle(document.querySelector('.site-header')).borderBottomStyle")
+        .await?
+        .into_value::<String>()?;
+    assert_eq!(styled, "solid", "the stylesheet is applied");
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}

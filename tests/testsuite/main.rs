@@ -1,0 +1,5 @@
+//! The workspace's integration tests: one binary, one module per feature.
+
+mod browser;
+mod lessons;
+mod progress;
