@@ -10,7 +10,10 @@ use crate::model::{CourseMap, LessonView};
 pub async fn get_course_map() -> Result<CourseMap, ServerFnError> {
     let course = crate::ssr::course()?;
     let learner = crate::ssr::current_learner()?;
-    course.course_map(learner).await.map_err(crate::ssr::into_server_error)
+    course
+        .course_map(learner)
+        .await
+        .map_err(crate::ssr::into_server_error)
 }
 
 /// One lesson with the learner's read state, or `None` for an unknown slug.
@@ -18,7 +21,10 @@ pub async fn get_course_map() -> Result<CourseMap, ServerFnError> {
 pub async fn get_lesson(slug: String) -> Result<Option<LessonView>, ServerFnError> {
     let course = crate::ssr::course()?;
     let learner = crate::ssr::current_learner()?;
-    course.lesson(learner, &slug).await.map_err(crate::ssr::into_server_error)
+    course
+        .lesson(learner, &slug)
+        .await
+        .map_err(crate::ssr::into_server_error)
 }
 
 /// Marks a lesson as read (or unread); returns the new state.

@@ -9,7 +9,9 @@ use kubedojo_course::{Catalog, Lesson};
 use kubedojo_progress::{LearnerId, ProgressStore};
 use leptos::prelude::*;
 
-use crate::model::{CourseMap, CourseSection, LessonLink, LessonSummary, LessonView, SECTIONS, TocItem};
+use crate::model::{
+    CourseMap, CourseSection, LessonLink, LessonSummary, LessonView, SECTIONS, TocItem,
+};
 
 /// Why a course request failed. Shown to the learner as a short message; details are logged.
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +130,12 @@ impl CourseContext {
         learner: LearnerId,
         slug: &str,
     ) -> Result<Option<LessonView>, CourseError> {
-        let Some((previous, lesson, next)) = self.catalog.lesson_with_neighbours(slug) else {
+        let Some(kubedojo_course::Neighbours {
+            previous,
+            lesson,
+            next,
+        }) = self.catalog.lesson_with_neighbours(slug)
+        else {
             return Ok(None);
         };
         let link = |l: &Arc<Lesson>| LessonLink {

@@ -13,7 +13,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&lessons, &lessons, &mut files);
     files.sort();
-    let mut code = String::from("/// Files under `lessons/`: (path relative to it, contents).\npub(crate) static FILES: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Files under `lessons/`: (path relative to it, contents).\npub(crate) static FILES: &[(&str, &str)] = &[\n",
+    );
     for (relative, absolute) in &files {
         let _ = writeln!(code, "    ({relative:?}, include_str!({absolute:?})),");
     }

@@ -38,7 +38,12 @@ pub struct ServeArgs {
     pub lessons: Option<PathBuf>,
     /// Folder holding the built browser bundle (pkg/kubedojo.wasm, .js, .css), as the README's
     /// build leaves it. Relative paths are resolved from the current directory.
-    #[arg(long, value_name = "DIR", default_value = "target/site", env = "LEPTOS_SITE_ROOT")]
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "target/site",
+        env = "LEPTOS_SITE_ROOT"
+    )]
     pub site_root: PathBuf,
 }
 

@@ -41,11 +41,15 @@ pub fn router(state: AppState) -> Router {
                 ))
                 .service(ServeDir::new(pkg_dir)),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_course.clone()),
-            shell,
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(fallback_course.clone()), shell
         ))
-        .layer(middleware::from_fn(routes::server_fn_errors::map_argument_errors))
+        .layer(middleware::from_fn(
+            routes::server_fn_errors::map_argument_errors,
+        ))
         .layer(middleware::from_fn(learner::identify))
         .layer(CompressionLayer::new())
         .with_state(state)

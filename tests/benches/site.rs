@@ -22,7 +22,9 @@ const SSR_GOAL_RPS: f64 = 5_000.0;
 const WASM_GOAL_KIB: f64 = 600.0;
 
 fn main() -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(ssr_throughput())?;
     wasm_size()
 }
@@ -106,7 +108,10 @@ async fn ssr_throughput() -> anyhow::Result<()> {
 fn wasm_size() -> anyhow::Result<()> {
     let path = site_root().join("pkg/kubedojo.wasm");
     let Ok(wasm) = std::fs::read(&path) else {
-        println!("hydrate bundle: {} not found — run `cargo xtask build` first", path.display());
+        println!(
+            "hydrate bundle: {} not found — run `cargo xtask build` first",
+            path.display()
+        );
         return Ok(());
     };
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -90,7 +90,12 @@ async fn text_of(page: &Page, selector: &str) -> anyhow::Result<String> {
 }
 
 async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
-    wait_until(page, "hydration", "document.body.dataset.hydrated === 'true'").await
+    wait_until(
+        page,
+        "hydration",
+        "document.body.dataset.hydrated === 'true'",
+    )
+    .await
 }
 
 fn require_built_site() -> anyhow::Result<()> {
@@ -124,18 +129,33 @@ async fn learner_reads_lesson_five_goes_next_and_marks_it_read() -> anyhow::Resu
         ),
     )
     .await?;
-    assert!(text_of(&page, ".eyebrow").await?.starts_with("Part 5 of 18"));
+    assert!(
+        text_of(&page, ".eyebrow")
+            .await?
+            .starts_with("Part 5 of 18")
+    );
 
     // The copy button on a code block works through the delegated handler.
-    page.find_element(".lesson-body .copy").await?.click().await?;
-    wait_until(&page, "copy feedback", "document.querySelector('.lesson-body .copy').textContent === 'Copied'").await?;
+    page.find_element(".lesson-body .copy")
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &page,
+        "copy feedback",
+        "document.querySelector('.lesson-body .copy').textContent === 'Copied'",
+    )
+    .await?;
 
     // Next → lesson 6.
     page.find_element("a[rel='next']").await?.click().await?;
     wait_until(
         &page,
         "lesson 6",
-        &format!("document.querySelector('h1')?.textContent === {:?}", six.front.title),
+        &format!(
+            "document.querySelector('h1')?.textContent === {:?}",
+            six.front.title
+        ),
     )
     .await?;
 
@@ -151,12 +171,19 @@ async fn learner_reads_lesson_five_goes_next_and_marks_it_read() -> anyhow::Resu
     .await?;
     page.reload().await?;
     wait_for_hydration(&page).await?;
-    assert!(text_of(&page, button).await?.starts_with("✓ Read"), "kept after reload");
+    assert!(
+        text_of(&page, button).await?.starts_with("✓ Read"),
+        "kept after reload"
+    );
 
     // The course map shows the progress too.
     page.goto(server.url("/")).await?;
     wait_for_hydration(&page).await?;
-    assert!(text_of(&page, ".course-progress").await?.contains("1 of 18 parts read"));
+    assert!(
+        text_of(&page, ".course-progress")
+            .await?
+            .contains("1 of 18 parts read")
+    );
 
     chromium.close().await;
     server.stop().await;

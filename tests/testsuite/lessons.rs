@@ -13,18 +13,41 @@ async fn every_lesson_is_served_with_its_title_toc_and_neighbours() -> anyhow::R
     let lessons = server.catalog.lessons().to_vec();
     assert_eq!(lessons.len(), 18, "the course has eighteen parts");
     for (i, lesson) in lessons.iter().enumerate() {
-        let response = client.get(server.url(&format!("/lessons/{}", lesson.slug))).send().await?;
+        let response = client
+            .get(server.url(&format!("/lessons/{}", lesson.slug)))
+            .send()
+            .await?;
         assert_eq!(response.status(), 200, "{}", lesson.slug);
         let html = response.text().await?;
         let title = html_escape(&lesson.front.title);
-        assert!(html.contains(&format!("<h1 id=\"lesson-title\">{title}</h1>")), "{}: title", lesson.slug);
-        assert!(html.contains("id=\"common-mistakes\""), "{}: sections", lesson.slug);
+        assert!(
+            html.contains(&format!("<h1 id=\"lesson-title\">{title}</h1>")),
+            "{}: title",
+            lesson.slug
+        );
+        assert!(
+            html.contains("id=\"common-mistakes\""),
+            "{}: sections",
+            lesson.slug
+        );
         assert!(html.contains("class=\"toc\""), "{}: toc", lesson.slug);
-        assert!(html.contains("Mark as read"), "{}: read toggle", lesson.slug);
+        assert!(
+            html.contains("Mark as read"),
+            "{}: read toggle",
+            lesson.slug
+        );
         if let Some(next) = lessons.get(i + 1) {
-            assert!(html.contains(&format!("href=\"/lessons/{}\"", next.slug)), "{}: next link", lesson.slug);
+            assert!(
+                html.contains(&format!("href=\"/lessons/{}\"", next.slug)),
+                "{}: next link",
+                lesson.slug
+            );
         }
-        assert!(html.contains("/pkg/kubedojo.js"), "{}: hydration scripts", lesson.slug);
+        assert!(
+            html.contains("/pkg/kubedojo.js"),
+            "{}: hydration scripts",
+            lesson.slug
+        );
     }
     server.stop().await;
     Ok(())
@@ -42,7 +65,11 @@ async fn home_lists_all_parts_in_sections() -> anyhow::Result<()> {
         .text()
         .await?;
     for lesson in server.catalog.lessons() {
-        assert!(html.contains(&format!("href=\"/lessons/{}\"", lesson.slug)), "{}", lesson.slug);
+        assert!(
+            html.contains(&format!("href=\"/lessons/{}\"", lesson.slug)),
+            "{}",
+            lesson.slug
+        );
     }
     assert!(html.contains("0 of 18 parts read"));
     assert!(html.contains("Volumes and storage"));
@@ -54,7 +81,11 @@ async fn home_lists_all_parts_in_sections() -> anyhow::Result<()> {
 async fn unknown_pages_and_lessons_are_styled_404s() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let client = reqwest::Client::builder().timeout(TIMEOUT).build()?;
-    for path in ["/lessons/99-no-such-lesson", "/lessons/..%2F..%2Fetc%2Fpasswd", "/nope"] {
+    for path in [
+        "/lessons/99-no-such-lesson",
+        "/lessons/..%2F..%2Fetc%2Fpasswd",
+        "/nope",
+    ] {
         let response = client.get(server.url(path)).send().await?;
         assert_eq!(response.status(), 404, "{path}");
         let html = response.text().await?;
@@ -76,5 +107,7 @@ async fn health_reports_the_course() -> anyhow::Result<()> {
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -23,7 +23,10 @@ async fn set_read(
     Ok(client
         .post(server.url("/api/lesson-read"))
         .header("accept", "application/json")
-        .form(&[("slug", slug), ("read", if read { "true" } else { "false" })])
+        .form(&[
+            ("slug", slug),
+            ("read", if read { "true" } else { "false" }),
+        ])
         .send()
         .await?)
 }
@@ -45,19 +48,40 @@ async fn read_state_is_per_learner_and_survives_a_restart() -> anyhow::Result<()
     let response = set_read(&alice, &server, SLUG, true).await?;
     assert!(response.status().is_success(), "{}", response.text().await?);
 
-    let page = alice.get(server.url(&format!("/lessons/{SLUG}"))).send().await?.text().await?;
+    let page = alice
+        .get(server.url(&format!("/lessons/{SLUG}")))
+        .send()
+        .await?
+        .text()
+        .await?;
     assert!(page.contains("✓ Read — mark as unread"));
     let home = alice.get(server.url("/")).send().await?.text().await?;
     assert!(home.contains("1 of 18 parts read"));
 
     let bob = client()?;
-    let page = bob.get(server.url(&format!("/lessons/{SLUG}"))).send().await?.text().await?;
-    assert!(page.contains("Mark as read") && !page.contains("✓ Read"), "bob has his own progress");
+    let page = bob
+        .get(server.url(&format!("/lessons/{SLUG}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("Mark as read") && !page.contains("✓ Read"),
+        "bob has his own progress"
+    );
 
     let db = server.stop().await;
     let server = TestServer::start_with_db(db).await?;
-    let page = alice.get(server.url(&format!("/lessons/{SLUG}"))).send().await?.text().await?;
-    assert!(page.contains("✓ Read — mark as unread"), "kept across a restart");
+    let page = alice
+        .get(server.url(&format!("/lessons/{SLUG}")))
+        .send()
+        .await?
+        .text()
+        .await?;
+    assert!(
+        page.contains("✓ Read — mark as unread"),
+        "kept across a restart"
+    );
 
     set_read(&alice, &server, SLUG, false).await?;
     let home = alice.get(server.url("/")).send().await?.text().await?;
@@ -72,7 +96,12 @@ async fn bad_input_to_mark_as_read_is_refused_cleanly() -> anyhow::Result<()> {
     let client = client()?;
     let unknown = set_read(&client, &server, "99-nope", true).await?;
     assert_eq!(unknown.status(), 404);
-    assert!(unknown.text().await?.contains("no lesson is called `99-nope`"));
+    assert!(
+        unknown
+            .text()
+            .await?
+            .contains("no lesson is called `99-nope`")
+    );
 
     let malformed = client
         .post(server.url("/api/lesson-read"))

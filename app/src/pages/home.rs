@@ -84,7 +84,11 @@ fn CourseMapView(map: CourseMap) -> impl IntoView {
 
 #[component]
 fn LessonCard(lesson: LessonSummary) -> impl IntoView {
-    let class = if lesson.read { "lesson-card read" } else { "lesson-card" };
+    let class = if lesson.read {
+        "lesson-card read"
+    } else {
+        "lesson-card"
+    };
     view! {
         <li class=class>
             <A href=format!("/lessons/{}", lesson.slug)>

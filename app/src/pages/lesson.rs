@@ -86,7 +86,11 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
 
 #[component]
 fn PagerLink(link: Option<LessonLink>, rel: &'static str) -> impl IntoView {
-    let label = if rel == "prev" { "← Previous" } else { "Next →" };
+    let label = if rel == "prev" {
+        "← Previous"
+    } else {
+        "Next →"
+    };
     match link {
         Some(link) => view! {
             <A href=format!("/lessons/{}", link.slug) attr:class=format!("pager-link {rel}") attr:rel=rel>

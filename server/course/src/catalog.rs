@@ -16,6 +16,14 @@ pub enum LessonSource {
     Directory(PathBuf),
 }
 
+/// A lesson with the lessons before and after it.
+#[derive(Debug, Clone, Copy)]
+pub struct Neighbours<'a> {
+    pub previous: Option<&'a Arc<Lesson>>,
+    pub lesson: &'a Arc<Lesson>,
+    pub next: Option<&'a Arc<Lesson>>,
+}
+
 /// The checked, rendered course. Cheap to share: lessons are behind `Arc`s.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
@@ -73,7 +81,10 @@ impl Catalog {
                 problems.push(Problem::new(
                     Path::new(&pair[1].slug).join(LESSON_FILE),
                     1,
-                    format!("lesson number {} is also used by {}", pair[1].number, pair[0].slug),
+                    format!(
+                        "lesson number {} is also used by {}",
+                        pair[1].number, pair[0].slug
+                    ),
                 ));
             }
         }
@@ -96,14 +107,14 @@ impl Catalog {
         &self.lessons
     }
 
-    /// The lesson with this slug and its neighbours in course order: (previous, lesson, next).
-    pub fn lesson_with_neighbours(
-        &self,
-        slug: &str,
-    ) -> Option<(Option<&Arc<Lesson>>, &Arc<Lesson>, Option<&Arc<Lesson>>)> {
+    /// The lesson with this slug and its neighbours in course order.
+    pub fn lesson_with_neighbours(&self, slug: &str) -> Option<Neighbours<'_>> {
         let i = *self.by_slug.get(slug)?;
-        let previous = i.checked_sub(1).and_then(|p| self.lessons.get(p));
-        Some((previous, &self.lessons[i], self.lessons.get(i + 1)))
+        Some(Neighbours {
+            previous: i.checked_sub(1).and_then(|p| self.lessons.get(p)),
+            lesson: self.lessons.get(i)?,
+            next: self.lessons.get(i + 1),
+        })
     }
 
     /// The lesson with this slug.
@@ -149,10 +160,10 @@ mod tests {
         .expect("valid");
         let slugs: Vec<_> = catalog.lessons().iter().map(|l| l.slug.as_str()).collect();
         assert_eq!(slugs, ["01-a", "02-b", "03-c"]);
-        let (prev, lesson, next) = catalog.lesson_with_neighbours("02-b").expect("exists");
-        assert_eq!(lesson.front.title, "B");
-        assert_eq!(prev.map(|l| l.slug.as_str()), Some("01-a"));
-        assert_eq!(next.map(|l| l.slug.as_str()), Some("03-c"));
+        let found = catalog.lesson_with_neighbours("02-b").expect("exists");
+        assert_eq!(found.lesson.front.title, "B");
+        assert_eq!(found.previous.map(|l| l.slug.as_str()), Some("01-a"));
+        assert_eq!(found.next.map(|l| l.slug.as_str()), Some("03-c"));
         assert!(catalog.get("99-nope").is_none());
     }
 

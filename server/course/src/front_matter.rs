@@ -75,7 +75,10 @@ impl FrontMatter {
             ));
         }
         if front.objectives.iter().all(|o| o.trim().is_empty()) {
-            problems.push((1, "front matter: `objectives` needs at least one objective".to_owned()));
+            problems.push((
+                1,
+                "front matter: `objectives` needs at least one objective".to_owned(),
+            ));
         }
         if !(1..=240).contains(&front.estimated_minutes) {
             problems.push((

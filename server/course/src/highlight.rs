@@ -132,8 +132,10 @@ fn yaml_value(out: &mut String, value: &str) {
     out.push_str(lead);
     let class = if trimmed.starts_with('"') || trimmed.starts_with('\'') {
         "string"
-    } else if matches!(trimmed, "true" | "false" | "null" | "~" | "|" | ">" | "|-" | ">-")
-        || trimmed.parse::<f64>().is_ok()
+    } else if matches!(
+        trimmed,
+        "true" | "false" | "null" | "~" | "|" | ">" | "|-" | ">-"
+    ) || trimmed.parse::<f64>().is_ok()
     {
         "literal"
     } else {
@@ -170,7 +172,10 @@ mod tests {
 
     #[test]
     fn escapes_html() {
-        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 
     #[test]

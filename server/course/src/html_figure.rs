@@ -9,17 +9,69 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, Writer};
 
 const ELEMENTS: &[&str] = &[
-    "figure", "figcaption", "svg", "g", "rect", "circle", "ellipse", "line", "polyline", "polygon",
-    "path", "text", "tspan", "title", "desc", "defs", "marker",
+    "figure",
+    "figcaption",
+    "svg",
+    "g",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "path",
+    "text",
+    "tspan",
+    "title",
+    "desc",
+    "defs",
+    "marker",
 ];
 
 const ATTRIBUTES: &[&str] = &[
-    "class", "id", "role", "aria-label", "aria-hidden", "viewBox", "width", "height", "x", "y",
-    "x1", "y1", "x2", "y2", "cx", "cy", "r", "rx", "ry", "d", "points", "fill", "stroke",
-    "stroke-width", "stroke-dasharray", "stroke-linecap", "stroke-linejoin", "font-size",
-    "font-family", "font-weight", "text-anchor", "dominant-baseline", "transform", "opacity",
-    "marker-end", "marker-start", "markerWidth", "markerHeight", "refX", "refY", "orient",
-    "xmlns", "preserveAspectRatio",
+    "class",
+    "id",
+    "role",
+    "aria-label",
+    "aria-hidden",
+    "viewBox",
+    "width",
+    "height",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "d",
+    "points",
+    "fill",
+    "stroke",
+    "stroke-width",
+    "stroke-dasharray",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "font-size",
+    "font-family",
+    "font-weight",
+    "text-anchor",
+    "dominant-baseline",
+    "transform",
+    "opacity",
+    "marker-end",
+    "marker-start",
+    "markerWidth",
+    "markerHeight",
+    "refX",
+    "refY",
+    "orient",
+    "xmlns",
+    "preserveAspectRatio",
 ];
 
 /// Returns the figure, re-serialised from its checked parts, or why it is not allowed.
@@ -85,7 +137,9 @@ fn check_element(start: &BytesStart<'_>) -> Result<(), String> {
         }
         let value = String::from_utf8_lossy(&attribute.value).to_ascii_lowercase();
         if value.contains("javascript:") || value.contains("url(") {
-            return Err(format!("attribute `{key}` on <{name}> has a disallowed value"));
+            return Err(format!(
+                "attribute `{key}` on <{name}> has a disallowed value"
+            ));
         }
     }
     Ok(())

@@ -95,7 +95,10 @@ pub(crate) fn build(slug: &str, file: &Path, text: &str) -> Result<Lesson, Vec<P
             .iter()
             .any(|t| t.level == 2 && t.text.eq_ignore_ascii_case(section));
         if !found {
-            problems.push(problem(end_line, format!("missing a `## {section}` section")));
+            problems.push(problem(
+                end_line,
+                format!("missing a `## {section}` section"),
+            ));
         }
     }
     if rendered.diagrams == 0 {
@@ -139,8 +142,12 @@ pub(crate) mod tests {
 
     #[test]
     fn a_valid_lesson_builds() {
-        let lesson = build("01-pods", Path::new("01-pods/lesson.md"), &valid_lesson_text("Pods"))
-            .expect("valid");
+        let lesson = build(
+            "01-pods",
+            Path::new("01-pods/lesson.md"),
+            &valid_lesson_text("Pods"),
+        )
+        .expect("valid");
         assert_eq!(lesson.number, 1);
         assert_eq!(lesson.toc.len(), 2);
         assert!(lesson.word_count >= 500);
@@ -149,7 +156,8 @@ pub(crate) mod tests {
     #[test]
     fn problems_name_the_file_and_line() {
         let text = valid_lesson_text("Pods").replace("  name: c\n", "  name: c\n  nmae: d\n");
-        let problems = build("01-pods", Path::new("01-pods/lesson.md"), &text).expect_err("invalid");
+        let problems =
+            build("01-pods", Path::new("01-pods/lesson.md"), &text).expect_err("invalid");
         assert_eq!(problems.len(), 1, "{problems:?}");
         let line_of_typo = text.lines().position(|l| l.contains("nmae")).map(|i| i + 1);
         assert_eq!(Some(problems[0].line), line_of_typo);

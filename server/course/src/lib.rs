@@ -15,7 +15,7 @@ mod problem;
 mod render;
 mod slug;
 
-pub use catalog::{Catalog, LessonSource};
+pub use catalog::{Catalog, LessonSource, Neighbours};
 pub use front_matter::FrontMatter;
 pub use lesson::{Lesson, TocEntry};
 pub use problem::{LoadError, Problem};

@@ -11,7 +11,11 @@ use serde_json::Value;
 pub(crate) fn check_yaml_block(text: &str) -> Vec<(usize, String)> {
     let mut problems = Vec::new();
     for (first_line, doc) in documents(text) {
-        if doc.trim().lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        if doc
+            .trim()
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
             continue;
         }
         let value: Value = match serde_yaml::from_str(&doc) {
@@ -63,7 +67,9 @@ fn message(text: impl Into<String>) -> Message {
 
 fn check_object(value: &Value) -> Result<(), Message> {
     let Some(object) = value.as_object() else {
-        return Err(message("a YAML block must hold Kubernetes objects (a mapping with apiVersion and kind)"));
+        return Err(message(
+            "a YAML block must hold Kubernetes objects (a mapping with apiVersion and kind)",
+        ));
     };
     let api_version = object
         .get("apiVersion")
@@ -88,9 +94,10 @@ fn check_object(value: &Value) -> Result<(), Message> {
         None => Ok(()),
         Some(path) => Err(Message {
             text: format!("{kind}: unknown field \"{path}\""),
-            field: path.rsplit('.').next().map(|f| {
-                f.split('[').next().unwrap_or(f).to_owned()
-            }),
+            field: path
+                .rsplit('.')
+                .next()
+                .map(|f| f.split('[').next().unwrap_or(f).to_owned()),
         }),
     }
 }
@@ -158,12 +165,13 @@ fn unknown_fields(original: &Value, round_trip: &Value, path: String, out: &mut 
 
 /// The 1-based line where `key:` first appears as a mapping key.
 fn line_of_key(doc: &str, key: &str) -> Option<usize> {
-    doc.lines().position(|line| {
-        let t = line.trim_start().trim_start_matches("- ").trim_start();
-        t.strip_prefix(key)
-            .is_some_and(|rest| rest.starts_with(':'))
-    })
-    .map(|i| i + 1)
+    doc.lines()
+        .position(|line| {
+            let t = line.trim_start().trim_start_matches("- ").trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.starts_with(':'))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -200,7 +208,9 @@ spec:
 
     #[test]
     fn accepts_valid_objects_and_multiple_documents() {
-        let text = format!("{STS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  clusterIP: None\n  selector: {{app: mysql}}\n  ports:\n  - port: 3306\n");
+        let text = format!(
+            "{STS}---\napiVersion: v1\nkind: Service\nmetadata:\n  name: mysql\nspec:\n  clusterIP: None\n  selector: {{app: mysql}}\n  ports:\n  - port: 3306\n"
+        );
         assert_eq!(check_yaml_block(&text), vec![]);
     }
 
@@ -210,7 +220,12 @@ spec:
         let problems = check_yaml_block(&text);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, 19);
-        assert!(problems[0].1.contains("unknown field \"spec.volumeClaimTemplate\""), "{problems:?}");
+        assert!(
+            problems[0]
+                .1
+                .contains("unknown field \"spec.volumeClaimTemplate\""),
+            "{problems:?}"
+        );
 
         let text = STS.replace(
             "mountPath: /var/lib/mysql\n",
@@ -219,12 +234,17 @@ spec:
         let problems = check_yaml_block(&text);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, 19);
-        assert!(problems[0].1.contains("volumeMounts[0].readonly"), "{problems:?}");
+        assert!(
+            problems[0].1.contains("volumeMounts[0].readonly"),
+            "{problems:?}"
+        );
     }
 
     #[test]
     fn reports_wrong_types_unknown_kinds_and_bad_yaml() {
-        let problems = check_yaml_block("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: 3\n");
+        let problems = check_yaml_block(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers: 3\n",
+        );
         assert_eq!(problems.len(), 1);
         assert!(problems[0].1.starts_with("v1 Pod:"), "{problems:?}");
 

@@ -40,7 +40,9 @@ pub fn render_markdown(body: &str) -> Rendered {
     let mut ids = AnchorIds::default();
     let mut events: Vec<Event<'_>> = Vec::new();
 
-    let mut parser = Parser::new_ext(body, options()).into_offset_iter().peekable();
+    let mut parser = Parser::new_ext(body, options())
+        .into_offset_iter()
+        .peekable();
     while let Some((event, range)) = parser.next() {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
@@ -225,10 +227,15 @@ mod tests {
     #[test]
     fn headings_get_anchors_and_toc_entries() {
         let r = render_markdown("## Why volumes\n\ntext\n\n### emptyDir\n\n## Why volumes\n");
-        assert!(r.html.contains("<h2 id=\"why-volumes\">Why volumes <a class=\"anchor\" href=\"#why-volumes\""));
+        assert!(r.html.contains(
+            "<h2 id=\"why-volumes\">Why volumes <a class=\"anchor\" href=\"#why-volumes\""
+        ));
         assert!(r.html.contains("<h2 id=\"why-volumes-2\">"));
         let ids: Vec<_> = r.toc.iter().map(|t| (t.level, t.id.as_str())).collect();
-        assert_eq!(ids, [(2, "why-volumes"), (3, "emptydir"), (2, "why-volumes-2")]);
+        assert_eq!(
+            ids,
+            [(2, "why-volumes"), (3, "emptydir"), (2, "why-volumes-2")]
+        );
     }
 
     #[test]
@@ -258,7 +265,9 @@ mod tests {
 
     #[test]
     fn svg_figures_are_kept_and_counted() {
-        let r = render_markdown("<figure><svg viewBox=\"0 0 1 1\"><rect width=\"1\" height=\"1\"/></svg></figure>\n");
+        let r = render_markdown(
+            "<figure><svg viewBox=\"0 0 1 1\"><rect width=\"1\" height=\"1\"/></svg></figure>\n",
+        );
         assert!(r.problems.is_empty(), "{:?}", r.problems);
         assert_eq!(r.diagrams, 1);
         assert!(r.html.contains("<svg viewBox=\"0 0 1 1\">"));

@@ -47,6 +47,10 @@ mod tests {
         let id = LearnerId::generate();
         assert_eq!(id.to_string().parse::<LearnerId>(), Ok(id));
         assert!("x".parse::<LearnerId>().is_err());
-        assert!("00000000-0000-0000-0000-000000000000".parse::<LearnerId>().is_err());
+        assert!(
+            "00000000-0000-0000-0000-000000000000"
+                .parse::<LearnerId>()
+                .is_err()
+        );
     }
 }

@@ -178,7 +178,8 @@ mod tests {
     }
 
     #[test]
-    fn progress_survives_reopening_the_file() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn progress_survives_reopening_the_file() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
         let path = dir.path().join("kubedojo.db");
         let learner = LearnerId::generate();

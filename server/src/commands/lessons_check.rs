@@ -25,7 +25,11 @@ pub fn run(args: &LessonsCheckArgs) -> anyhow::Result<()> {
                 problem.file = args.dir.join(&problem.file);
                 println!("{problem}");
             }
-            anyhow::bail!("{} problem(s) found in {}", problems.len(), args.dir.display())
+            anyhow::bail!(
+                "{} problem(s) found in {}",
+                problems.len(),
+                args.dir.display()
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -66,7 +66,14 @@ pub fn build_site() -> Result<(), Failure> {
     announce("Generating JS bindings (wasm-bindgen)");
     step::run(
         std::process::Command::new(wasm_bindgen)
-            .args(["--target", "web", "--no-typescript", "--out-name", OUTPUT_NAME, "--out-dir"])
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                OUTPUT_NAME,
+                "--out-dir",
+            ])
             .arg(&pkg)
             .arg(root.join("target/front/wasm32-unknown-unknown/wasm-release/kubedojo_app.wasm")),
     )?;
@@ -79,7 +86,11 @@ pub fn build_site() -> Result<(), Failure> {
     announce("Optimising the wasm for size (wasm-opt -Oz)");
     step::run(
         wasm_opt
-            .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int"])
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+            ])
             .arg(&wasm)
             .arg("-o")
             .arg(&wasm),

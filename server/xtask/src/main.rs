@@ -58,7 +58,10 @@ fn serve(args: &[String]) -> Result<(), Failure> {
     let binary = build::workspace_root().join("target/release/kubedojo");
     step::announce("Starting kubedojo (ctrl-c to stop)");
     let mut command = std::process::Command::new(binary);
-    command.arg("serve").args(args).current_dir(build::workspace_root());
+    command
+        .arg("serve")
+        .args(args)
+        .current_dir(build::workspace_root());
     step::run(&mut command)
 }
 

@@ -35,7 +35,10 @@ pub fn run(command: &mut Command) -> Result<(), Failure> {
         .status()
         .map_err(|e| Failure(format!("could not start `{shown}`: {e}")))?;
     if status.success() {
-        println!("    done in {:.1}s: {shown}", started.elapsed().as_secs_f64());
+        println!(
+            "    done in {:.1}s: {shown}",
+            started.elapsed().as_secs_f64()
+        );
         Ok(())
     } else {
         Err(Failure(format!("`{shown}` failed ({status})")))

@@ -32,14 +32,13 @@ fn locked_wasm_bindgen_version(root: &Path) -> Result<String, Failure> {
         .map_err(|e| Failure(format!("cannot read Cargo.lock: {e}")))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines
                 .next()
                 .and_then(|l| l.strip_prefix("version = \""))
                 .and_then(|l| l.strip_suffix('"'))
-            {
-                return Ok(version.to_owned());
-            }
+        {
+            return Ok(version.to_owned());
         }
     }
     Err(Failure("Cargo.lock has no wasm-bindgen entry".into()))
@@ -68,7 +67,11 @@ pub fn ensure_wasm_bindgen(root: &Path) -> Result<PathBuf, Failure> {
 /// Returns a `wasm-opt` command that is recent enough, installing one if needed.
 pub fn ensure_wasm_opt(root: &Path) -> Result<Command, Failure> {
     let local = root.join("target/tools/node_modules/.bin/wasm-opt");
-    for candidate in [PathBuf::from("wasm-opt"), cargo_bin("wasm-opt"), local.clone()] {
+    for candidate in [
+        PathBuf::from("wasm-opt"),
+        cargo_bin("wasm-opt"),
+        local.clone(),
+    ] {
         if wasm_opt_version(&candidate).is_some_and(|v| v >= MIN_WASM_OPT_VERSION) {
             return Ok(Command::new(candidate));
         }
