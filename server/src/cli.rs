@@ -3,14 +3,24 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, FromArgMatches as _, Parser, Subcommand};
 
 /// kubedojo: learn how Kubernetes runs stateful software by breaking and fixing your own cluster.
 #[derive(Debug, Parser)]
 #[command(name = "kubedojo", version, about, long_about = None)]
 pub struct Cli {
+    /// What to do; without a command kubedojo serves the course with the default settings
+    /// (that is also how `cargo leptos watch` starts it).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The command to run: `serve` with its defaults when none was given.
+    pub fn command_or_serve(self) -> Command {
+        self.command
+            .unwrap_or_else(|| Command::Serve(ServeArgs::parse_from(["serve"])))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,6 +71,15 @@ pub struct LessonsCheckArgs {
     pub dir: PathBuf,
 }
 
+impl ServeArgs {
+    fn parse_from<I: IntoIterator<Item = &'static str>>(args: I) -> Self {
+        let matches =
+            <Self as clap::Args>::augment_args(clap::Command::new("serve")).get_matches_from(args);
+        // Only defaults and KUBEDOJO_* variables apply here; a bad variable exits with clap's message.
+        Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,11 +93,17 @@ mod tests {
     #[test]
     fn serve_has_sensible_defaults() {
         let cli = Cli::parse_from(["kubedojo", "serve"]);
-        let Command::Serve(args) = cli.command else {
+        let Some(Command::Serve(args)) = cli.command else {
             panic!("expected serve");
         };
         assert_eq!(args.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(args.db, PathBuf::from("kubedojo.db"));
         assert!(args.lessons.is_none());
+    }
+
+    #[test]
+    fn no_command_means_serve() {
+        let cli = Cli::parse_from(["kubedojo"]);
+        assert!(matches!(cli.command_or_serve(), Command::Serve(_)));
     }
 }

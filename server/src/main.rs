@@ -14,7 +14,7 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    match cli.command {
+    match cli.command_or_serve() {
         Command::Serve(args) => commands::serve::run(args).await,
         Command::Lessons {
             command: LessonsCommand::Check(args),

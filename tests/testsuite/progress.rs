@@ -14,6 +14,14 @@ fn client() -> anyhow::Result<reqwest::Client> {
         .build()?)
 }
 
+async fn fetch(
+    client: &reqwest::Client,
+    server: &TestServer,
+    path: &str,
+) -> anyhow::Result<String> {
+    Ok(client.get(server.url(path)).send().await?.text().await?)
+}
+
 async fn set_read(
     client: &reqwest::Client,
     server: &TestServer,
@@ -48,23 +56,13 @@ async fn read_state_is_per_learner_and_survives_a_restart() -> anyhow::Result<()
     let response = set_read(&alice, &server, SLUG, true).await?;
     assert!(response.status().is_success(), "{}", response.text().await?);
 
-    let page = alice
-        .get(server.url(&format!("/lessons/{SLUG}")))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let page = fetch(&alice, &server, &format!("/lessons/{SLUG}")).await?;
     assert!(page.contains("✓ Read — mark as unread"));
-    let home = alice.get(server.url("/")).send().await?.text().await?;
+    let home = fetch(&alice, &server, "/").await?;
     assert!(home.contains("1 of 18 parts read"));
 
     let bob = client()?;
-    let page = bob
-        .get(server.url(&format!("/lessons/{SLUG}")))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let page = fetch(&bob, &server, &format!("/lessons/{SLUG}")).await?;
     assert!(
         page.contains("Mark as read") && !page.contains("✓ Read"),
         "bob has his own progress"
@@ -72,19 +70,14 @@ async fn read_state_is_per_learner_and_survives_a_restart() -> anyhow::Result<()
 
     let db = server.stop().await;
     let server = TestServer::start_with_db(db).await?;
-    let page = alice
-        .get(server.url(&format!("/lessons/{SLUG}")))
-        .send()
-        .await?
-        .text()
-        .await?;
+    let page = fetch(&alice, &server, &format!("/lessons/{SLUG}")).await?;
     assert!(
         page.contains("✓ Read — mark as unread"),
         "kept across a restart"
     );
 
     set_read(&alice, &server, SLUG, false).await?;
-    let home = alice.get(server.url("/")).send().await?.text().await?;
+    let home = fetch(&alice, &server, "/").await?;
     assert!(home.contains("0 of 18 parts read"));
     server.stop().await;
     Ok(())
@@ -113,7 +106,7 @@ async fn bad_input_to_mark_as_read_is_refused_cleanly() -> anyhow::Result<()> {
     let body = malformed.text().await?;
     assert!(!body.is_empty(), "an error message is returned");
 
-    let home = client.get(server.url("/")).send().await?.text().await?;
+    let home = fetch(&client, &server, "/").await?;
     assert!(home.contains("0 of 18 parts read"), "nothing was recorded");
     server.stop().await;
     Ok(())
