@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{CourseMap, LessonView};
+use crate::model::{CourseMap, LessonPayload};
 
 /// The course map with the current learner's progress.
 #[server(endpoint = "course")]
@@ -18,13 +18,17 @@ pub async fn get_course_map() -> Result<CourseMap, ServerFnError> {
 
 /// One lesson with the learner's read state, or `None` for an unknown slug.
 #[server(endpoint = "lesson")]
-pub async fn get_lesson(slug: String) -> Result<Option<LessonView>, ServerFnError> {
+pub async fn get_lesson(slug: String) -> Result<Option<LessonPayload>, ServerFnError> {
     let course = crate::ssr::course()?;
     let learner = crate::ssr::current_learner()?;
-    course
+    let lesson = course
         .lesson(learner, &slug)
         .await
-        .map_err(crate::ssr::into_server_error)
+        .map_err(crate::ssr::into_server_error)?;
+    Ok(lesson.map(|mut view| LessonPayload {
+        html: std::mem::take(&mut view.html),
+        view,
+    }))
 }
 
 /// Marks a lesson as read (or unread); returns the new state.

@@ -82,12 +82,35 @@ pub struct LessonView {
     pub estimated_minutes: u32,
     pub tags: Vec<String>,
     /// Server-rendered, sanitised HTML of the lesson body.
+    ///
+    /// NB: not serialised. The page already carries this HTML in the DOM, and hydration leaves
+    /// `inner_html` content from the server untouched, so sending it a second time inside the
+    /// hydration data would only double the page (≈40% of its bytes). Server-function calls
+    /// carry it in [`LessonPayload`] instead.
+    #[serde(skip)]
     pub html: String,
     pub toc: Vec<TocItem>,
     pub previous: Option<LessonLink>,
     pub next: Option<LessonLink>,
     pub total_lessons: usize,
     pub read: bool,
+}
+
+/// What the lesson server function returns: the view plus its body HTML (which
+/// [`LessonView`] does not serialise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonPayload {
+    pub view: LessonView,
+    pub html: String,
+}
+
+impl LessonPayload {
+    pub fn into_view(self) -> LessonView {
+        LessonView {
+            html: self.html,
+            ..self.view
+        }
+    }
 }
 
 #[cfg(test)]

@@ -69,15 +69,13 @@ pub fn current_learner() -> Result<LearnerId, ServerFnError> {
 }
 
 impl CourseContext {
-    async fn read_lessons(
+    /// NB: called directly on the async thread: reads use their own connection, which in WAL
+    /// mode never waits for a writer, and take microseconds (cheaper than a thread hop).
+    fn read_lessons(
         &self,
         learner: LearnerId,
     ) -> Result<std::collections::BTreeSet<String>, CourseError> {
-        let progress = self.progress.clone();
-        tokio::task::spawn_blocking(move || progress.read_lessons(learner))
-            .await
-            .map_err(|_| CourseError::TaskFailed)?
-            .map_err(CourseError::from)
+        Ok(self.progress.read_lessons(learner)?)
     }
 
     /// The course map with this learner's progress.
@@ -85,7 +83,7 @@ impl CourseContext {
     /// # Errors
     /// When progress cannot be read.
     pub async fn course_map(&self, learner: LearnerId) -> Result<CourseMap, CourseError> {
-        let read = self.read_lessons(learner).await?;
+        let read = self.read_lessons(learner)?;
         let summary = |lesson: &Lesson| LessonSummary {
             number: lesson.number,
             slug: lesson.slug.clone(),
@@ -143,7 +141,7 @@ impl CourseContext {
             slug: l.slug.clone(),
             title: l.front.title.clone(),
         };
-        let read = self.read_lessons(learner).await?.contains(slug);
+        let read = self.read_lessons(learner)?.contains(slug);
         Ok(Some(LessonView {
             number: lesson.number,
             slug: lesson.slug.clone(),

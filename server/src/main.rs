@@ -4,6 +4,11 @@ use clap::Parser;
 use kubedojo_server::cli::{Cli, Command, LessonsCommand};
 use kubedojo_server::commands;
 
+// NB: server-side rendering allocates many small strings per request from many threads;
+// mimalloc handles that pattern markedly better than glibc's malloc (see tests/benches/site.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()

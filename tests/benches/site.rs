@@ -15,6 +15,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use kubedojo_tests::{TestServer, site_root};
 
+// The same allocator as the `kubedojo` binary, so the figures are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONNECTIONS: usize = 16;
 const WARMUP: Duration = Duration::from_secs(2);
 const DURATION: Duration = Duration::from_secs(10);
@@ -79,9 +83,11 @@ async fn ssr_throughput() -> anyhow::Result<()> {
     };
 
     run(WARMUP).await?;
+    let cpu_before = process_cpu_seconds();
     let started = Instant::now();
     let (mut latencies, bytes) = run(DURATION).await?;
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = process_cpu_seconds() - cpu_before;
     latencies.sort();
     let rps = latencies.len() as f64 / elapsed;
     let percentile = |p: f64| {
@@ -101,9 +107,40 @@ async fn ssr_throughput() -> anyhow::Result<()> {
         latencies.last().copied().unwrap_or_default(),
         bytes / latencies.len().max(1) / 1024
     );
+    // CPU time is what the server and the load generator together used: a figure that does not
+    // depend on what else the machine was running. The projection counts both, so it is
+    // conservative for a server whose clients are elsewhere.
+    let per_request = cpu / latencies.len().max(1) as f64;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    println!(
+        "  CPU {:.0} µs per request (server + load generator); {cores:.0} idle cores would serve ≈{:.0} req/s",
+        per_request * 1e6,
+        cores / per_request.max(f64::EPSILON)
+    );
     server.stop().await;
     Ok(())
 }
+
+/// User + system CPU seconds this process has used (Linux `/proc/self/stat`; 0 elsewhere).
+fn process_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|v| v.parse::<f64>().ok()))
+        .sum();
+    ticks / CLOCK_TICKS_PER_SECOND
+}
+
+/// Linux reports CPU time in clock ticks of 1/100 s on every common configuration (USER_HZ).
+const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
 fn wasm_size() -> anyhow::Result<()> {
     let path = site_root().join("pkg/kubedojo.wasm");

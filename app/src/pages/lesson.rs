@@ -7,14 +7,18 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::get_lesson;
 use crate::components::{ErrorNote, LessonBody, ReadToggle, TableOfContents};
-use crate::model::{LessonLink, LessonView};
+use crate::model::{LessonLink, LessonPayload, LessonView};
 use crate::pages::NotFound;
 
 #[component]
 pub(crate) fn LessonPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let lesson = Resource::new(slug, get_lesson);
+    let lesson = Resource::new(slug, |slug| async move {
+        get_lesson(slug)
+            .await
+            .map(|payload| payload.map(LessonPayload::into_view))
+    });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lesson…"</p> }>
             {move || {

@@ -1,12 +1,14 @@
-//! The SQLite store: one connection behind a mutex (SQLite serialises writers anyway, and every
-//! statement here takes microseconds). Callers on an async runtime wrap calls in
-//! `spawn_blocking`.
+//! The SQLite store: a writer connection and a reader connection, each behind a mutex.
+//!
+//! SQLite serialises writers anyway, and in WAL mode readers never wait for a writer, so reads
+//! (on every page view) take microseconds and may run on an async thread; writes may wait for
+//! a checkpoint, so async callers wrap them in `spawn_blocking`.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use parking_lot::Mutex;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 use crate::LearnerId;
 
@@ -41,36 +43,48 @@ const MIGRATIONS: &[&str] = &["
 
 /// Learner progress in one SQLite file.
 pub struct ProgressStore {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
 }
 
 impl ProgressStore {
     /// Opens (creating if needed) the database at `path` in WAL mode and migrates it.
+    /// `:memory:` gives a private in-memory database.
     ///
     /// # Errors
     /// [`Error::Open`] when the file cannot be opened or migrated.
     pub fn open(path: &Path) -> Result<Self> {
+        if path == Path::new(":memory:") {
+            return Self::in_memory();
+        }
         let open_error = |source| Error::Open {
             path: path.display().to_string(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_error)?;
-        Self::init(conn).map_err(open_error)
+        let writer = Connection::open(path).map_err(open_error)?;
+        Self::migrate(&writer).map_err(open_error)?;
+        let reader = Connection::open(path).map_err(open_error)?;
+        Self::from_connections(writer, reader).map_err(open_error)
     }
 
-    /// An in-memory database, for tests.
+    /// An in-memory database (both connections share it), for tests.
     ///
     /// # Errors
     /// When SQLite cannot create it.
     pub fn in_memory() -> Result<Self> {
-        Ok(Self::init(Connection::open_in_memory()?)?)
+        let uri = format!(
+            "file:kubedojo-{}?mode=memory&cache=shared",
+            uuid::Uuid::new_v4().simple()
+        );
+        let flags = OpenFlags::default() | OpenFlags::SQLITE_OPEN_URI;
+        let writer = Connection::open_with_flags(&uri, flags)?;
+        Self::migrate(&writer)?;
+        let reader = Connection::open_with_flags(&uri, flags)?;
+        Ok(Self::from_connections(writer, reader)?)
     }
 
-    fn init(conn: Connection) -> rusqlite::Result<Self> {
+    fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, migration) in MIGRATIONS.iter().enumerate().skip(version) {
             conn.execute_batch(&format!(
@@ -78,8 +92,18 @@ impl ProgressStore {
                 i + 1
             ))?;
         }
+        Ok(())
+    }
+
+    fn from_connections(writer: Connection, reader: Connection) -> rusqlite::Result<Self> {
+        for conn in [&writer, &reader] {
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        }
         Ok(Self {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
         })
     }
 
@@ -88,7 +112,7 @@ impl ProgressStore {
     /// # Errors
     /// On a database error.
     pub fn ensure_learner(&self, learner: LearnerId) -> Result<()> {
-        self.conn.lock().execute(
+        self.writer.lock().execute(
             "INSERT OR IGNORE INTO learners (id, created_at) VALUES (?1, ?2)",
             params![learner.to_string(), now()],
         )?;
@@ -100,7 +124,7 @@ impl ProgressStore {
     /// # Errors
     /// On a database error.
     pub fn set_read(&self, learner: LearnerId, lesson_slug: &str, read: bool) -> Result<()> {
-        let mut conn = self.conn.lock();
+        let mut conn = self.writer.lock();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT OR IGNORE INTO learners (id, created_at) VALUES (?1, ?2)",
@@ -127,7 +151,7 @@ impl ProgressStore {
     /// On a database error.
     pub fn is_read(&self, learner: LearnerId, lesson_slug: &str) -> Result<bool> {
         let found = self
-            .conn
+            .reader
             .lock()
             .query_row(
                 "SELECT 1 FROM lesson_reads WHERE learner_id = ?1 AND lesson_slug = ?2",
@@ -143,7 +167,7 @@ impl ProgressStore {
     /// # Errors
     /// On a database error.
     pub fn read_lessons(&self, learner: LearnerId) -> Result<BTreeSet<String>> {
-        let conn = self.conn.lock();
+        let conn = self.reader.lock();
         let mut statement =
             conn.prepare_cached("SELECT lesson_slug FROM lesson_reads WHERE learner_id = ?1")?;
         let slugs = statement
