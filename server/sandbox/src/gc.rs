@@ -1,0 +1,228 @@
+//! Garbage collection through ownerReferences (background, foreground, orphan), graceful
+//! pod deletion and namespace termination.
+
+use crate::admission::meta;
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::resources::{DeleteOptions, delete_one};
+use crate::cluster::Cluster;
+use crate::registry::{RESOURCES, ResourceDef, ResourceId, def, ids};
+use crate::store::{Change, Outcome};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Objects (resource, ns, name) whose ownerReferences include `uid` (from the store's index).
+fn dependents(cluster: &Cluster, uid: &str, _ns: &str) -> Vec<(ResourceId, String, String)> {
+    cluster.store().dependents(uid)
+}
+
+/// Remove the ownerReference to `uid` from an object; returns whether other owners remain.
+fn drop_owner_ref(cluster: &Cluster, res: ResourceId, ns: &str, name: &str, uid: &str) -> bool {
+    let mut remaining = false;
+    let _ = cluster.store().write::<()>(res, ns, name, |cur| {
+        let Some(cur) = cur else {
+            return Ok(Change::Keep);
+        };
+        let mut v = (**cur).clone();
+        let md = meta::metadata(&mut v);
+        if let Some(Value::Array(refs)) = md.get_mut("ownerReferences") {
+            refs.retain(|r| r["uid"] != uid);
+            remaining = !refs.is_empty();
+            if refs.is_empty() {
+                md.remove("ownerReferences");
+            }
+        }
+        Ok(Change::Put(v))
+    });
+    remaining
+}
+
+/// After an object is gone: background-delete its dependents (those with no other owner).
+pub fn after_delete(cluster: &Cluster, _def: &ResourceDef, obj: &Arc<Value>) {
+    let uid = meta::uid_of(obj).to_string();
+    if uid.is_empty() {
+        return;
+    }
+    for (res, ns, name) in dependents(cluster, &uid, meta::namespace_of(obj)) {
+        let other_owners = cluster.store().get(res, &ns, &name).is_some_and(|o| {
+            o["metadata"]["ownerReferences"]
+                .as_array()
+                .is_some_and(|refs| refs.iter().any(|r| r["uid"] != uid.as_str()))
+        });
+        if other_owners {
+            drop_owner_ref(cluster, res, &ns, &name, &uid);
+            continue;
+        }
+        let opts = DeleteOptions {
+            propagation: Some("Background".into()),
+            ..Default::default()
+        };
+        let _ = delete_one(cluster, def(res), res, &ns, &name, &opts, false);
+    }
+}
+
+/// After an object got a deletionTimestamp: run the GC finalizers it carries, and finish
+/// graceful pod deletion (no kubelet yet: the pod goes once its grace period passes).
+pub fn after_mark(
+    cluster: &Cluster,
+    d: &ResourceDef,
+    res: ResourceId,
+    obj: &Arc<Value>,
+    grace: i64,
+) {
+    let uid = meta::uid_of(obj).to_string();
+    let ns = meta::namespace_of(obj).to_string();
+    let name = meta::name_of(obj).to_string();
+    let finalizers: Vec<String> = obj["metadata"]["finalizers"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    if finalizers.iter().any(|f| f == "orphan") {
+        for (r, dns, dname) in dependents(cluster, &uid, &ns) {
+            drop_owner_ref(cluster, r, &dns, &dname, &uid);
+        }
+        remove_finalizer(cluster, d, res, &ns, &name, "orphan");
+    }
+    if finalizers.iter().any(|f| f == "foregroundDeletion") {
+        for (r, dns, dname) in dependents(cluster, &uid, &ns) {
+            let opts = DeleteOptions {
+                propagation: Some("Foreground".into()),
+                ..Default::default()
+            };
+            let _ = delete_one(cluster, def(r), r, &dns, &dname, &opts, false);
+        }
+        remove_finalizer(cluster, d, res, &ns, &name, "foregroundDeletion");
+    }
+    if d.plural == "pods" && grace > 0 {
+        let cluster = cluster.clone();
+        let delay = cluster
+            .pace()
+            .delay(Duration::from_secs(grace.unsigned_abs().min(86_400)));
+        let finish = move || {
+            let _ = cluster
+                .store()
+                .write::<()>(res, &ns, &name, |cur| match cur {
+                    // Pods that still carry finalizers wait for whoever owns them.
+                    Some(c) if meta::uid_of(c) == uid => Ok(
+                        if c["metadata"]["finalizers"]
+                            .as_array()
+                            .is_some_and(|f| !f.is_empty())
+                        {
+                            Change::Keep
+                        } else {
+                            Change::Delete
+                        },
+                    ),
+                    _ => Ok(Change::Keep),
+                });
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(h) => {
+                h.spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    finish();
+                });
+            }
+            Err(_) => finish(),
+        }
+    }
+}
+
+fn remove_finalizer(
+    cluster: &Cluster,
+    d: &ResourceDef,
+    res: ResourceId,
+    ns: &str,
+    name: &str,
+    f: &str,
+) {
+    let out = cluster.store().write::<()>(res, ns, name, |cur| {
+        let Some(cur) = cur else {
+            return Ok(Change::Keep);
+        };
+        let mut v = (**cur).clone();
+        if let Some(Value::Array(fs)) = meta::metadata(&mut v).get_mut("finalizers") {
+            fs.retain(|x| x != f);
+        }
+        Ok(Change::Put(v))
+    });
+    if let Ok(Outcome::Deleted(o)) = out {
+        after_delete(cluster, d, &o);
+    }
+}
+
+/// Mark a namespace Terminating, delete its contents, then remove it (like the namespace
+/// controller with the `kubernetes` finalizer).
+///
+/// # Errors
+/// NotFound when it does not exist.
+pub fn delete_namespace(cluster: &Cluster, name: &str) -> ApiResult<Arc<Value>> {
+    let nsdef = def(*ids::NAMESPACES);
+    if matches!(name, "default" | "kube-system" | "kube-public")
+        && cluster.store().get(*ids::NAMESPACES, "", name).is_some()
+    {
+        return Err(ApiError::forbidden(
+            nsdef,
+            name,
+            format!("namespaces \"{name}\" is forbidden: this namespace may not be deleted"),
+        ));
+    }
+    let out = cluster.store().write(*ids::NAMESPACES, "", name, |cur| {
+        let Some(cur) = cur else {
+            return Err(ApiError::not_found(nsdef, name));
+        };
+        if cur["status"]["phase"] == "Terminating" {
+            return Ok(Change::Keep);
+        }
+        let mut v = (**cur).clone();
+        meta::metadata(&mut v).insert("deletionTimestamp".into(), json!(meta::now()));
+        v["status"] = json!({"phase": "Terminating"});
+        Ok(Change::Put(v))
+    })?;
+    let obj = out
+        .object()
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(nsdef, name))?;
+    let cluster = cluster.clone();
+    let ns = name.to_string();
+    let finish = move || finalize_namespace(&cluster, &ns);
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => {
+            h.spawn(async move {
+                // Let the client see the Terminating phase first, as on a real cluster.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                finish();
+            });
+        }
+        Err(_) => finish(),
+    }
+    Ok(obj)
+}
+
+fn finalize_namespace(cluster: &Cluster, ns: &str) {
+    for (res, d) in RESOURCES.iter().enumerate() {
+        if !d.namespaced || !d.is_listable() {
+            continue;
+        }
+        let (items, _) = cluster.store().list(res, Some(ns));
+        for o in items {
+            // Content goes regardless of finalizers set by controllers that do not exist yet.
+            let _ = cluster
+                .store()
+                .write::<()>(res, ns, meta::name_of(&o), |_| Ok(Change::Delete));
+        }
+    }
+    let _ = cluster
+        .store()
+        .write::<()>(*ids::NAMESPACES, "", ns, |cur| {
+            Ok(if cur.is_some() {
+                Change::Delete
+            } else {
+                Change::Keep
+            })
+        });
+}

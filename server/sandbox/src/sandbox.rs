@@ -1,0 +1,143 @@
+//! A set of independent virtual clusters living in one process.
+
+use crate::cluster::{Cluster, token_cluster_id};
+use crate::pace::Pace;
+use crate::tls::{TlsError, TlsListener, TlsMaterial};
+use parking_lot::RwLock;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Options for a [`Sandbox`].
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    /// Pace new clusters run at.
+    pub pace: Pace,
+}
+
+struct Inner {
+    clusters: RwLock<HashMap<String, Cluster>>,
+    /// NB: made on first use; generating keys takes milliseconds that cluster creation must not pay.
+    tls: std::sync::OnceLock<Arc<TlsMaterial>>,
+    next_id: AtomicU64,
+    opts: SandboxOptions,
+}
+
+/// Many clusters in one process. Cheap to clone.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new(SandboxOptions::default())
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("clusters", &self.inner.clusters.read().len())
+            .finish()
+    }
+}
+
+impl Sandbox {
+    /// An empty sandbox.
+    pub fn new(opts: SandboxOptions) -> Self {
+        Sandbox {
+            inner: Arc::new(Inner {
+                clusters: RwLock::new(HashMap::new()),
+                tls: std::sync::OnceLock::new(),
+                next_id: AtomicU64::new(1),
+                opts,
+            }),
+        }
+    }
+
+    /// Create a fresh cluster with kind-like default objects.
+    pub fn create_cluster(&self) -> Cluster {
+        let n = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let id = format!("c{n}");
+        // NB: the first cluster pays for the CA (milliseconds); later ones share it.
+        let ca = self.tls().ok().map(|t| Arc::<str>::from(t.ca_pem()));
+        let cluster = Cluster::new(id.clone(), self.inner.opts.pace, ca);
+        self.inner.clusters.write().insert(id, cluster.clone());
+        cluster
+    }
+
+    /// A cluster by id.
+    pub fn cluster(&self, id: &str) -> Option<Cluster> {
+        self.inner.clusters.read().get(id).cloned()
+    }
+
+    /// Remove a cluster; its tokens stop working. Returns whether it existed.
+    pub fn remove_cluster(&self, id: &str) -> bool {
+        self.inner.clusters.write().remove(id).is_some()
+    }
+
+    /// Ids of all clusters.
+    pub fn cluster_ids(&self) -> Vec<String> {
+        self.inner.clusters.read().keys().cloned().collect()
+    }
+
+    /// The cluster a bearer token belongs to, and the user it authenticates as.
+    pub fn authenticate(&self, token: &str) -> Option<(Cluster, crate::cluster::UserInfo)> {
+        let cluster = self.cluster(token_cluster_id(token)?)?;
+        let user = cluster.authenticate(token)?;
+        Some((cluster, user))
+    }
+
+    /// An axum Router serving every cluster of this sandbox, routed by bearer token.
+    pub fn router(&self) -> axum::Router {
+        crate::api::sandbox_router(self.clone())
+    }
+
+    /// The sandbox's TLS material (CA + server certificate), made once.
+    ///
+    /// # Errors
+    /// Certificate generation failures.
+    pub fn tls(&self) -> Result<Arc<TlsMaterial>, TlsError> {
+        if let Some(t) = self.inner.tls.get() {
+            return Ok(t.clone());
+        }
+        let made = Arc::new(TlsMaterial::generate()?);
+        Ok(self.inner.tls.get_or_init(|| made).clone())
+    }
+
+    /// The CA certificate (PEM) that kubeconfigs for this sandbox trust.
+    ///
+    /// # Errors
+    /// Certificate generation failures.
+    pub fn ca_pem(&self) -> Result<String, TlsError> {
+        Ok(self.tls()?.ca_pem().to_string())
+    }
+
+    /// Serve every cluster of this sandbox over HTTPS on `addr`, routed by bearer token.
+    ///
+    /// # Errors
+    /// TLS or bind failures.
+    pub async fn serve_tls(&self, addr: SocketAddr) -> Result<TlsListener, TlsError> {
+        let tls = self.tls()?;
+        TlsListener::bind(self.router(), addr, &tls).await
+    }
+
+    /// A kubeconfig (YAML) for `cluster` and `token` against a listener of this sandbox.
+    pub fn kubeconfig(
+        &self,
+        listener: &TlsListener,
+        cluster: &Cluster,
+        token: &str,
+        namespace: Option<&str>,
+    ) -> String {
+        crate::kubeconfig::render_kubeconfig(
+            &listener.url(),
+            listener.ca_pem(),
+            cluster.id(),
+            token,
+            namespace,
+        )
+    }
+}
