@@ -27,6 +27,8 @@ impl Cli {
 pub enum Command {
     /// Serve the course in the browser.
     Serve(ServeArgs),
+    /// Run one standalone sandbox cluster for kubectl or kube-rs until interrupted.
+    Sandbox(SandboxArgs),
     /// Work with the lesson files.
     Lessons {
         #[command(subcommand)]
@@ -55,6 +57,20 @@ pub struct ServeArgs {
         env = "LEPTOS_SITE_ROOT"
     )]
     pub site_root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 for the cluster's HTTPS API (default: a free port).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Where to write the cluster's kubeconfig once it is ready to serve
+    /// (default: ./kubedojo-sandbox.kubeconfig).
+    #[arg(long, value_name = "PATH")]
+    pub write_kubeconfig: Option<PathBuf>,
+    /// How fast the simulated cluster moves: `instant` (tests) or `lifelike` (watch things happen).
+    #[arg(long, default_value = "instant")]
+    pub pace: kubedojo_sandbox::Pace,
 }
 
 #[derive(Debug, Subcommand)]

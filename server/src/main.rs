@@ -21,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command_or_serve() {
         Command::Serve(args) => commands::serve::run(args).await,
+        Command::Sandbox(args) => commands::sandbox::run(args).await,
         Command::Lessons {
             command: LessonsCommand::Check(args),
         } => commands::lessons_check::run(&args),

@@ -122,3 +122,46 @@ fn every_command_has_help() {
         );
     }
 }
+
+/// `kubedojo sandbox` writes a kubeconfig once it serves, and the real kubectl can use it.
+#[test]
+fn sandbox_serves_kubectl_with_the_written_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let kubeconfig = dir.path().join("sandbox.kubeconfig");
+    let mut child = Command::new(BINARY)
+        .args(["sandbox", "--write-kubeconfig"])
+        .arg(&kubeconfig)
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start the sandbox: {e}"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !kubeconfig.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["get", "namespaces", "-o", "name", "--request-timeout=10s"])
+        .env("HOME", dir.path())
+        .output();
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = out.unwrap_or_else(|e| panic!("cannot run kubectl: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        [
+            "namespace/default",
+            "namespace/kube-node-lease",
+            "namespace/kube-public",
+            "namespace/kube-system"
+        ]
+    );
+}

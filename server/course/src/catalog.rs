@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::lesson::{self, Lesson};
+use crate::lesson::{self, LESSON_FILE, Lesson, LessonFiles, QUIZ_FILE};
 use crate::problem::{LoadError, Problem};
 
 /// Where lessons come from.
@@ -31,8 +31,6 @@ pub struct Catalog {
     by_slug: HashMap<String, usize>,
 }
 
-const LESSON_FILE: &str = "lesson.md";
-
 impl Catalog {
     /// Loads, checks and renders every `NN-slug/lesson.md`.
     ///
@@ -42,23 +40,17 @@ impl Catalog {
     /// served whole or not at all.
     pub fn load(source: &LessonSource) -> Result<Self, LoadError> {
         let files = match source {
-            LessonSource::Embedded => crate::embedded::FILES
-                .iter()
-                .filter_map(|(path, text)| {
-                    let (folder, file) = path.split_once('/')?;
-                    (file == LESSON_FILE).then(|| (folder.to_owned(), (*text).to_owned()))
-                })
-                .collect(),
+            LessonSource::Embedded => embedded_lesson_files(),
             LessonSource::Directory(dir) => read_lesson_files(dir)?,
         };
         Self::from_files(files)
     }
 
-    /// Builds a catalog from `(folder name, lesson.md text)` pairs.
+    /// Builds a catalog from the files of each lesson folder.
     ///
     /// # Errors
     /// [`LoadError::Invalid`] with every problem found.
-    pub fn from_files(files: Vec<(String, String)>) -> Result<Self, LoadError> {
+    pub fn from_files(files: Vec<LessonFiles>) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
         let mut lessons = Vec::new();
         if files.is_empty() {
@@ -68,14 +60,14 @@ impl Catalog {
                 "no lessons found (expected folders NN-slug holding lesson.md)",
             ));
         }
-        for (folder, text) in files {
-            let file = Path::new(&folder).join(LESSON_FILE);
-            match lesson::build(&folder, &file, &text) {
+        for folder in &files {
+            match lesson::build(folder) {
                 Ok(lesson) => lessons.push(lesson),
                 Err(found) => problems.extend(found),
             }
         }
         lessons.sort_by_key(|l| l.number);
+        problems.extend(duplicate_question_ids(&lessons));
         for pair in lessons.windows(2) {
             if pair[0].number == pair[1].number {
                 problems.push(Problem::new(
@@ -123,7 +115,45 @@ impl Catalog {
     }
 }
 
-fn read_lesson_files(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
+/// Question ids are unique across the course (progress and review records refer to them).
+fn duplicate_question_ids(lessons: &[Lesson]) -> Vec<Problem> {
+    let mut owners: HashMap<&str, &str> = HashMap::new();
+    let mut problems = Vec::new();
+    for lesson in lessons {
+        for question in lesson.quiz.iter().flat_map(|q| &q.questions) {
+            if let Some(first) = owners.insert(&question.id, &lesson.slug) {
+                problems.push(Problem::new(
+                    Path::new(&lesson.slug).join(QUIZ_FILE),
+                    1,
+                    format!("question id `{}` is also used in {first}", question.id),
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn embedded_lesson_files() -> Vec<LessonFiles> {
+    let file = |folder: &str, name: &str| {
+        crate::embedded::FILES
+            .iter()
+            .find(|(path, _)| path.split_once('/') == Some((folder, name)))
+            .map(|(_, text)| (*text).to_owned())
+    };
+    crate::embedded::FILES
+        .iter()
+        .filter_map(|(path, text)| {
+            let (folder, name) = path.split_once('/')?;
+            (name == LESSON_FILE).then(|| LessonFiles {
+                folder: folder.to_owned(),
+                lesson: (*text).to_owned(),
+                quiz: file(folder, QUIZ_FILE),
+            })
+        })
+        .collect()
+}
+
+fn read_lesson_files(dir: &Path) -> Result<Vec<LessonFiles>, LoadError> {
     let read_error = |path: &Path| {
         let path = path.to_owned();
         move |source| LoadError::Read { path, source }
@@ -139,8 +169,18 @@ fn read_lesson_files(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
         if !lesson_path.exists() {
             continue;
         }
-        let text = std::fs::read_to_string(&lesson_path).map_err(read_error(&lesson_path))?;
-        files.push((entry.file_name().to_string_lossy().into_owned(), text));
+        let lesson = std::fs::read_to_string(&lesson_path).map_err(read_error(&lesson_path))?;
+        let quiz_path = path.join(QUIZ_FILE);
+        let quiz = if quiz_path.exists() {
+            Some(std::fs::read_to_string(&quiz_path).map_err(read_error(&quiz_path))?)
+        } else {
+            None
+        };
+        files.push(LessonFiles {
+            folder: entry.file_name().to_string_lossy().into_owned(),
+            lesson,
+            quiz,
+        });
     }
     Ok(files)
 }
@@ -148,14 +188,14 @@ fn read_lesson_files(dir: &Path) -> Result<Vec<(String, String)>, LoadError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lesson::tests::valid_lesson_text;
+    use crate::lesson::tests::{files, valid_lesson_text};
 
     #[test]
     fn lessons_are_ordered_and_have_neighbours() {
         let catalog = Catalog::from_files(vec![
-            ("02-b".into(), valid_lesson_text("B")),
-            ("01-a".into(), valid_lesson_text("A")),
-            ("03-c".into(), valid_lesson_text("C")),
+            files("02-b", &valid_lesson_text("B"), None),
+            files("01-a", &valid_lesson_text("A"), None),
+            files("03-c", &valid_lesson_text("C"), None),
         ])
         .expect("valid");
         let slugs: Vec<_> = catalog.lessons().iter().map(|l| l.slug.as_str()).collect();
@@ -170,9 +210,9 @@ mod tests {
     #[test]
     fn every_bad_lesson_is_reported_and_nothing_is_served() {
         let err = Catalog::from_files(vec![
-            ("01-a".into(), "no front matter".into()),
-            ("02-b".into(), valid_lesson_text("B")),
-            ("bad".into(), valid_lesson_text("C")),
+            files("01-a", "no front matter", None),
+            files("02-b", &valid_lesson_text("B"), None),
+            files("bad", &valid_lesson_text("C"), None),
         ])
         .expect_err("invalid");
         let LoadError::Invalid(problems) = err else {
@@ -183,12 +223,23 @@ mod tests {
     }
 
     #[test]
+    fn question_ids_are_unique_across_the_course() {
+        let quiz = crate::quiz::tests::valid_quiz();
+        let err = Catalog::from_files(vec![
+            files("01-a", &valid_lesson_text("A"), Some(&quiz)),
+            files("02-b", &valid_lesson_text("B"), Some(&quiz)),
+        ])
+        .expect_err("duplicate ids");
+        assert!(err.to_string().contains("is also used in 01-a"), "{err}");
+    }
+
+    #[test]
     fn duplicate_numbers_and_empty_courses_are_refused() {
         assert!(Catalog::from_files(vec![]).is_err());
         assert!(
             Catalog::from_files(vec![
-                ("01-a".into(), valid_lesson_text("A")),
-                ("01-b".into(), valid_lesson_text("B")),
+                files("01-a", &valid_lesson_text("A"), None),
+                files("01-b", &valid_lesson_text("B"), None),
             ])
             .is_err()
         );

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::front_matter::{self, FrontMatter};
 use crate::manifests::check_yaml_block;
 use crate::problem::Problem;
+use crate::quiz::{self, Quiz};
 use crate::render::render_markdown;
 
 /// A heading in a lesson's table of contents.
@@ -29,8 +30,23 @@ pub struct Lesson {
     pub html: String,
     pub toc: Vec<TocEntry>,
     pub word_count: usize,
+    /// The part's question bank, from `quiz.toml` beside the lesson, if it has one.
+    pub quiz: Option<Quiz>,
 }
 
+/// The files of one lesson folder, as read from disk or the embedded copy.
+#[derive(Debug, Clone)]
+pub struct LessonFiles {
+    /// The folder name, `NN-slug`.
+    pub folder: String,
+    /// `lesson.md`.
+    pub lesson: String,
+    /// `quiz.toml`, when the folder has one.
+    pub quiz: Option<String>,
+}
+
+pub(crate) const LESSON_FILE: &str = "lesson.md";
+pub(crate) const QUIZ_FILE: &str = "quiz.toml";
 const MIN_WORDS: usize = 500;
 const REQUIRED_SECTIONS: [&str; 2] = ["Common mistakes", "Key takeaways"];
 
@@ -51,9 +67,13 @@ pub(crate) fn parse_folder_name(name: &str) -> Result<u32, String> {
     }
 }
 
-/// Checks and renders `lesson.md` text. `file` names it in problems.
-pub(crate) fn build(slug: &str, file: &Path, text: &str) -> Result<Lesson, Vec<Problem>> {
-    let problem = |line: usize, message: String| Problem::new(file, line, message);
+/// Checks and renders a lesson folder's files; problems name the files relative to the
+/// lessons directory.
+pub(crate) fn build(files: &LessonFiles) -> Result<Lesson, Vec<Problem>> {
+    let slug = files.folder.as_str();
+    let text = files.lesson.as_str();
+    let file = Path::new(slug).join(LESSON_FILE);
+    let problem = |line: usize, message: String| Problem::new(&file, line, message);
     let number = parse_folder_name(slug).map_err(|m| vec![problem(1, m)])?;
     let split = front_matter::split(text).map_err(|m| vec![problem(1, m)])?;
     let mut problems = Vec::new();
@@ -107,6 +127,17 @@ pub(crate) fn build(slug: &str, file: &Path, text: &str) -> Result<Lesson, Vec<P
             "the lesson has no diagram (a ```diagram block or an SVG <figure>)".to_owned(),
         ));
     }
+    let quiz = files.quiz.as_deref().and_then(|text| {
+        quiz::parse(text, &rendered.toc)
+            .map_err(|errs| {
+                let quiz_file = Path::new(slug).join(QUIZ_FILE);
+                problems.extend(
+                    errs.into_iter()
+                        .map(|(line, m)| Problem::new(&quiz_file, line, m)),
+                );
+            })
+            .ok()
+    });
     match front {
         Some(front) if problems.is_empty() => Ok(Lesson {
             number,
@@ -115,6 +146,7 @@ pub(crate) fn build(slug: &str, file: &Path, text: &str) -> Result<Lesson, Vec<P
             html: rendered.html,
             toc: rendered.toc,
             word_count: rendered.word_count,
+            quiz,
         }),
         _ => Err(problems),
     }
@@ -132,6 +164,31 @@ pub(crate) mod tests {
         )
     }
 
+    pub(crate) fn files(folder: &str, lesson: &str, quiz: Option<&str>) -> LessonFiles {
+        LessonFiles {
+            folder: folder.to_owned(),
+            lesson: lesson.to_owned(),
+            quiz: quiz.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_quiz_is_checked_against_its_lesson() {
+        let quiz = crate::quiz::tests::valid_quiz();
+        let lesson =
+            build(&files("01-pods", &valid_lesson_text("Pods"), Some(&quiz))).expect("valid");
+        assert_eq!(lesson.quiz.map(|q| q.questions.len()), Some(8));
+
+        let bad = quiz.replace("answer = 1", "answer = 7");
+        let problems =
+            build(&files("01-pods", &valid_lesson_text("Pods"), Some(&bad))).expect_err("invalid");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].to_string().starts_with("01-pods/quiz.toml:"),
+            "{problems:?}"
+        );
+    }
+
     #[test]
     fn folder_names_give_numbers() {
         assert_eq!(parse_folder_name("05-headless-services"), Ok(5));
@@ -142,12 +199,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_valid_lesson_builds() {
-        let lesson = build(
-            "01-pods",
-            Path::new("01-pods/lesson.md"),
-            &valid_lesson_text("Pods"),
-        )
-        .expect("valid");
+        let lesson = build(&files("01-pods", &valid_lesson_text("Pods"), None)).expect("valid");
         assert_eq!(lesson.number, 1);
         assert_eq!(lesson.toc.len(), 2);
         assert!(lesson.word_count >= 500);
@@ -156,8 +208,7 @@ pub(crate) mod tests {
     #[test]
     fn problems_name_the_file_and_line() {
         let text = valid_lesson_text("Pods").replace("  name: c\n", "  name: c\n  nmae: d\n");
-        let problems =
-            build("01-pods", Path::new("01-pods/lesson.md"), &text).expect_err("invalid");
+        let problems = build(&files("01-pods", &text, None)).expect_err("invalid");
         assert_eq!(problems.len(), 1, "{problems:?}");
         let line_of_typo = text.lines().position(|l| l.contains("nmae")).map(|i| i + 1);
         assert_eq!(Some(problems[0].line), line_of_typo);
@@ -167,7 +218,7 @@ pub(crate) mod tests {
     #[test]
     fn short_lessons_without_sections_or_diagrams_are_refused() {
         let text = "+++\ntitle = \"T\"\nsummary = \"S\"\nobjectives = [\"o\"]\nestimated_minutes = 10\ntags = [\"t\"]\n+++\nToo short.\n";
-        let problems = build("01-pods", Path::new("x.md"), text).expect_err("invalid");
+        let problems = build(&files("01-pods", text, None)).expect_err("invalid");
         let messages: Vec<_> = problems.iter().map(|p| p.message.as_str()).collect();
         assert_eq!(messages.len(), 4, "{messages:?}");
         assert!(messages[0].contains("words of prose"));

@@ -12,11 +12,13 @@ mod html_figure;
 mod lesson;
 mod manifests;
 mod problem;
+mod quiz;
 mod render;
 mod slug;
 
 pub use catalog::{Catalog, LessonSource, Neighbours};
 pub use front_matter::FrontMatter;
-pub use lesson::{Lesson, TocEntry};
+pub use lesson::{Lesson, LessonFiles, TocEntry};
 pub use problem::{LoadError, Problem};
+pub use quiz::{MIN_QUESTIONS, Question, QuestionKind, Quiz, RubricPoint, normalize_answer};
 pub use render::{Rendered, render_markdown};

@@ -12,8 +12,14 @@ pub fn run(args: &LessonsCheckArgs) -> anyhow::Result<()> {
     match Catalog::load(&LessonSource::Directory(args.dir.clone())) {
         Ok(catalog) => {
             let words: usize = catalog.lessons().iter().map(|l| l.word_count).sum();
+            let questions: usize = catalog
+                .lessons()
+                .iter()
+                .filter_map(|l| l.quiz.as_ref())
+                .map(|q| q.questions.len())
+                .sum();
             println!(
-                "{}: {} lessons OK ({words} words of prose)",
+                "{}: {} lessons OK ({words} words of prose, {questions} quiz questions)",
                 args.dir.display(),
                 catalog.lessons().len()
             );

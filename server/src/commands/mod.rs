@@ -1,4 +1,5 @@
 //! One module per CLI command.
 
 pub mod lessons_check;
+pub mod sandbox;
 pub mod serve;
