@@ -3,13 +3,11 @@
 
 pub mod cli;
 pub mod commands;
-mod error;
 mod learner;
 mod router;
 mod routes;
 pub mod site;
 mod state;
 
-pub use error::ServerError;
 pub use router::router;
 pub use state::AppState;

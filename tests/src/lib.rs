@@ -4,7 +4,6 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use kubedojo_course::{Catalog, LessonSource};
 use kubedojo_progress::ProgressStore;
@@ -57,7 +56,7 @@ impl TestServer {
         let addr = listener.local_addr()?;
         let router = kubedojo_server::router(state);
         let task = tokio::spawn(async move {
-            if let Err(e) = axum_serve(listener, router).await {
+            if let Err(e) = axum::serve(listener, router).await {
                 eprintln!("test server stopped: {e}");
             }
         });
@@ -77,15 +76,6 @@ impl TestServer {
     pub async fn stop(self) -> tempfile::TempDir {
         self.task.abort();
         let _ = self.task.await;
-        // Give the OS a moment to release the port's connections.
-        tokio::time::sleep(Duration::from_millis(20)).await;
         self.db_dir
     }
-}
-
-async fn axum_serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-) -> std::io::Result<()> {
-    axum::serve(listener, router).await
 }
