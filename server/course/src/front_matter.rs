@@ -54,13 +54,8 @@ pub(crate) fn split(text: &str) -> Result<Split<'_>, String> {
 impl FrontMatter {
     /// Parses and checks the front matter. Problems come back as `(line within the block, message)`.
     pub(crate) fn parse(text: &str) -> Result<Self, Vec<(usize, String)>> {
-        let front: FrontMatter = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
-                .unwrap_or(1);
-            vec![(line, format!("front matter: {}", e.message()))]
-        })?;
+        let front: FrontMatter =
+            crate::problem::parse_toml(text, "front matter").map_err(|e| vec![e])?;
         let mut problems = Vec::new();
         if front.title.trim().is_empty() {
             problems.push((1, "front matter: `title` is empty".to_owned()));

@@ -29,6 +29,20 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Parses TOML, reporting a syntax or schema error as `(1-based line, "<what>: message")`.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, (usize, String)> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(1);
+        (line, format!("{what}: {}", e.message()))
+    })
+}
+
 /// Why a course could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -98,13 +98,7 @@ struct RawQuestion {
 
 /// Parses and checks a quiz. Problems come back as `(1-based line in quiz.toml, message)`.
 pub(crate) fn parse(text: &str, toc: &[TocEntry]) -> Result<Quiz, Vec<(usize, String)>> {
-    let raw: RawQuiz = toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(1);
-        vec![(line, format!("quiz: {}", e.message()))]
-    })?;
+    let raw: RawQuiz = crate::problem::parse_toml(text, "quiz").map_err(|e| vec![e])?;
     let sections: HashSet<&str> = toc.iter().map(|t| t.id.as_str()).collect();
     let mut problems = Vec::new();
     let mut seen = HashSet::new();
