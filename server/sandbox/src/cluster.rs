@@ -62,6 +62,8 @@ pub struct ClusterState {
     pub(crate) pace: Pace,
     /// The sandbox CA, published in every namespace as the `kube-root-ca.crt` ConfigMap.
     pub(crate) ca_pem: Option<Arc<str>>,
+    /// The control loop (controllers, scheduler, kubelets); set once the cluster is populated.
+    manager: std::sync::OnceLock<crate::controllers::Manager>,
 }
 
 /// A handle to one virtual cluster.
@@ -91,10 +93,21 @@ impl Cluster {
             next_node_port: AtomicU32::new(30000),
             pace,
             ca_pem,
+            manager: std::sync::OnceLock::new(),
         });
         let c = Cluster { state };
         bootstrap::populate(&c);
+        let manager = crate::controllers::start(&c, crate::controllers::builtin());
+        let _ = c.state.manager.set(manager);
         c
+    }
+
+    /// Wake the cluster's control loop (after a change the store does not see, such as a
+    /// container process exiting).
+    pub fn nudge(&self) {
+        if let Some(m) = self.state.manager.get() {
+            m.nudge();
+        }
     }
 
     /// The cluster id (also the kubeconfig cluster/context name suffix).

@@ -34,6 +34,8 @@ pub mod admission;
 pub mod api;
 mod bootstrap;
 pub mod cluster;
+pub mod controllers;
+pub mod events;
 pub mod gc;
 pub mod kubeconfig;
 pub mod pace;
