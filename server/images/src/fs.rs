@@ -36,3 +36,10 @@ pub enum FsError {
         source: std::io::Error,
     },
 }
+
+impl ContainerFs {
+    /// A container's files: its writable layer and its mounts.
+    pub fn new(root: PathBuf, mounts: Vec<Mount>) -> Self {
+        ContainerFs { root, mounts }
+    }
+}

@@ -62,8 +62,17 @@ pub struct ClusterState {
     pub(crate) pace: Pace,
     /// The sandbox CA, published in every namespace as the `kube-root-ca.crt` ConfigMap.
     pub(crate) ca_pem: Option<Arc<str>>,
-    /// The control loop (controllers, scheduler, kubelets); set once the cluster is populated.
-    manager: std::sync::OnceLock<crate::controllers::Manager>,
+    /// The control loop (controllers, scheduler, kubelets).
+    manager: crate::controllers::Manager,
+    /// Nodes, processes, volumes: the part of the cluster that is not API objects.
+    pub(crate) runtime: Arc<crate::runtime::Runtime>,
+}
+
+impl Drop for ClusterState {
+    fn drop(&mut self) {
+        self.runtime.shutdown();
+        let _ = std::fs::remove_dir_all(self.runtime.layout.root());
+    }
 }
 
 /// A handle to one virtual cluster.
@@ -81,7 +90,16 @@ impl std::fmt::Debug for Cluster {
 }
 
 impl Cluster {
-    pub(crate) fn new(id: String, pace: Pace, ca_pem: Option<Arc<str>>) -> Self {
+    pub(crate) fn new(
+        id: String,
+        pace: Pace,
+        ca_pem: Option<Arc<str>>,
+        data_dir: std::path::PathBuf,
+        limits: crate::runtime::Limits,
+    ) -> Self {
+        let manager = crate::controllers::Manager::default();
+        let layout = crate::runtime::volumes::Layout::new(data_dir.join(&id));
+        let runtime = Arc::new(crate::runtime::Runtime::new(layout, limits, manager.clone()));
         let state = Arc::new(ClusterState {
             id,
             store: Store::new(),
@@ -93,21 +111,33 @@ impl Cluster {
             next_node_port: AtomicU32::new(30000),
             pace,
             ca_pem,
-            manager: std::sync::OnceLock::new(),
+            manager: manager.clone(),
+            runtime,
         });
         let c = Cluster { state };
         bootstrap::populate(&c);
-        let manager = crate::controllers::start(&c, crate::controllers::builtin());
-        let _ = c.state.manager.set(manager);
+        crate::runtime::nodes::populate(&c);
+        crate::runtime::system_pods::populate(&c);
+        let mut controllers = crate::controllers::builtin();
+        controllers.extend(crate::runtime::Runtime::controllers());
+        crate::controllers::start(&c, controllers, manager);
         c
     }
 
     /// Wake the cluster's control loop (after a change the store does not see, such as a
     /// container process exiting).
     pub fn nudge(&self) {
-        if let Some(m) = self.state.manager.get() {
-            m.nudge();
-        }
+        self.state.manager.nudge();
+    }
+
+    /// The node side of the cluster (processes, volumes, logs).
+    pub(crate) fn runtime(&self) -> &Arc<crate::runtime::Runtime> {
+        &self.state.runtime
+    }
+
+    /// Where this cluster keeps its files (volumes, container layers, node disks).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.state.runtime.layout.root()
     }
 
     /// The cluster id (also the kubeconfig cluster/context name suffix).

@@ -9,7 +9,7 @@ use crate::registry::{RESOURCES, ResourceDef, ResourceId, def, ids};
 use crate::store::{Change, Outcome};
 use serde_json::{Value, json};
 use std::sync::Arc;
-use std::time::Duration;
+
 
 /// Objects (resource, ns, name) whose ownerReferences include `uid` (from the store's index).
 fn dependents(cluster: &Cluster, uid: &str, _ns: &str) -> Vec<(ResourceId, String, String)> {
@@ -61,8 +61,7 @@ pub fn after_delete(cluster: &Cluster, _def: &ResourceDef, obj: &Arc<Value>) {
     }
 }
 
-/// After an object got a deletionTimestamp: run the GC finalizers it carries, and finish
-/// graceful pod deletion (no kubelet yet: the pod goes once its grace period passes).
+/// After an object got a deletionTimestamp: run the GC finalizers it carries.
 pub fn after_mark(
     cluster: &Cluster,
     d: &ResourceDef,
@@ -97,39 +96,8 @@ pub fn after_mark(
         }
         remove_finalizer(cluster, d, res, &ns, &name, "foregroundDeletion");
     }
-    if d.plural == "pods" && grace > 0 {
-        let cluster = cluster.clone();
-        let delay = cluster
-            .pace()
-            .delay(Duration::from_secs(grace.unsigned_abs().min(86_400)));
-        let finish = move || {
-            let _ = cluster
-                .store()
-                .write::<()>(res, &ns, &name, |cur| match cur {
-                    // Pods that still carry finalizers wait for whoever owns them.
-                    Some(c) if meta::uid_of(c) == uid => Ok(
-                        if c["metadata"]["finalizers"]
-                            .as_array()
-                            .is_some_and(|f| !f.is_empty())
-                        {
-                            Change::Keep
-                        } else {
-                            Change::Delete
-                        },
-                    ),
-                    _ => Ok(Change::Keep),
-                });
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(h) => {
-                h.spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    finish();
-                });
-            }
-            Err(_) => finish(),
-        }
-    }
+    // Pods bound to a node are stopped and removed by their node's kubelet (runtime::kubelet).
+    let _ = grace;
 }
 
 fn remove_finalizer(
@@ -194,7 +162,7 @@ pub fn delete_namespace(cluster: &Cluster, name: &str) -> ApiResult<Arc<Value>> 
         Ok(h) => {
             h.spawn(async move {
                 // Let the client see the Terminating phase first, as on a real cluster.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 finish();
             });
         }

@@ -41,6 +41,7 @@ pub mod kubeconfig;
 pub mod pace;
 pub mod rbac;
 pub mod registry;
+pub mod runtime;
 pub mod sandbox;
 pub mod standalone;
 pub mod store;

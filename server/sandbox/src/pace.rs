@@ -34,3 +34,24 @@ impl std::str::FromStr for Pace {
         }
     }
 }
+
+impl Pace {
+    /// The kubelet's back-off before restarting a container that has crashed `restarts` times:
+    /// 10 s doubling to 5 min like the real one; at instant pace 10 ms doubling to 1 s so a crash
+    /// loop stays visible (CrashLoopBackOff) without spinning.
+    pub fn crash_backoff(self, restarts: u32) -> Duration {
+        let exp = restarts.saturating_sub(1).min(10);
+        match self {
+            Pace::Instant => Duration::from_millis(10 << exp).min(Duration::from_secs(1)),
+            Pace::Lifelike => Duration::from_secs(10 << exp).min(Duration::from_secs(300)),
+        }
+    }
+
+    /// How often probes run: the probe's period when lifelike; 100 ms at instant pace.
+    pub fn probe_period(self, seconds: u64) -> Duration {
+        match self {
+            Pace::Instant => Duration::from_millis(100),
+            Pace::Lifelike => Duration::from_secs(seconds.max(1)),
+        }
+    }
+}

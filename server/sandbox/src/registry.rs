@@ -594,6 +594,7 @@ pub mod ids {
     id!(NAMESPACES, "", "namespaces");
     id!(PODS, "", "pods");
     id!(SERVICES, "", "services");
+    id!(ENDPOINTS, "", "endpoints");
     id!(CONFIGMAPS, "", "configmaps");
     id!(SECRETS, "", "secrets");
     id!(SERVICEACCOUNTS, "", "serviceaccounts");

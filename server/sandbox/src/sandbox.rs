@@ -5,7 +5,9 @@ use crate::pace::Pace;
 use crate::tls::{TlsError, TlsListener, TlsMaterial};
 use parking_lot::RwLock;
 use std::collections::HashMap;
+use crate::runtime::Limits;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,6 +16,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct SandboxOptions {
     /// Pace new clusters run at.
     pub pace: Pace,
+    /// Where clusters keep their files (one directory per cluster). None: a fresh directory
+    /// under the system temp dir, removed when the sandbox is dropped.
+    pub data_dir: Option<PathBuf>,
+    /// Per-cluster limits (data bytes, exec sessions, running pods).
+    pub limits: Limits,
 }
 
 struct Inner {
@@ -22,6 +29,18 @@ struct Inner {
     tls: std::sync::OnceLock<Arc<TlsMaterial>>,
     next_id: AtomicU64,
     opts: SandboxOptions,
+    data_dir: PathBuf,
+    /// Whether `data_dir` was made by us (and is removed with the sandbox).
+    owns_data_dir: bool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.clusters.get_mut().clear();
+        if self.owns_data_dir {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
 }
 
 /// Many clusters in one process. Cheap to clone.
@@ -47,12 +66,25 @@ impl std::fmt::Debug for Sandbox {
 impl Sandbox {
     /// An empty sandbox.
     pub fn new(opts: SandboxOptions) -> Self {
+        let (data_dir, owns_data_dir) = match &opts.data_dir {
+            Some(d) => (d.clone(), false),
+            None => (
+                std::env::temp_dir().join(format!(
+                    "kubedojo-sandbox-{}-{}",
+                    std::process::id(),
+                    &crate::cluster::random_secret()[..8]
+                )),
+                true,
+            ),
+        };
         Sandbox {
             inner: Arc::new(Inner {
                 clusters: RwLock::new(HashMap::new()),
                 tls: std::sync::OnceLock::new(),
                 next_id: AtomicU64::new(1),
                 opts,
+                data_dir,
+                owns_data_dir,
             }),
         }
     }
@@ -63,7 +95,13 @@ impl Sandbox {
         let id = format!("c{n}");
         // NB: the first cluster pays for the CA (milliseconds); later ones share it.
         let ca = self.tls().ok().map(|t| Arc::<str>::from(t.ca_pem()));
-        let cluster = Cluster::new(id.clone(), self.inner.opts.pace, ca);
+        let cluster = Cluster::new(
+            id.clone(),
+            self.inner.opts.pace,
+            ca,
+            self.inner.data_dir.clone(),
+            self.inner.opts.limits,
+        );
         self.inner.clusters.write().insert(id, cluster.clone());
         cluster
     }

@@ -42,7 +42,10 @@ pub const DEFAULT_KUBECONFIG: &str = "kubedojo-sandbox.kubeconfig";
 /// # Errors
 /// Bind/TLS failures, an unwritable kubeconfig path, or signal handling errors.
 pub async fn run_standalone(opts: StandaloneOptions) -> Result<(), StandaloneError> {
-    let sandbox = Sandbox::new(SandboxOptions { pace: opts.pace });
+    let sandbox = Sandbox::new(SandboxOptions {
+        pace: opts.pace,
+        ..Default::default()
+    });
     let cluster = sandbox.create_cluster();
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, opts.port.unwrap_or(0)));
     let listener = sandbox.serve_tls(addr).await?;

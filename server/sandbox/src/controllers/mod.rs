@@ -86,8 +86,11 @@ struct Queue {
 
 /// Start the control loop of `cluster` with `controllers` on the current Tokio runtime.
 /// Without a runtime nothing runs (objects stay as written, like a cluster with no controllers).
-pub(crate) fn start(cluster: &Cluster, controllers: Vec<Box<dyn Controller>>) -> Manager {
-    let manager = Manager::default();
+pub(crate) fn start(
+    cluster: &Cluster,
+    controllers: Vec<Box<dyn Controller>>,
+    manager: Manager,
+) -> Manager {
     let Ok(handle) = tokio::runtime::Handle::try_current() else {
         return manager;
     };
