@@ -64,6 +64,8 @@ pub struct ClusterState {
     pub(crate) ca_pem: Option<Arc<str>>,
     /// The control loop (controllers, scheduler, kubelets); set once the cluster is populated.
     manager: std::sync::OnceLock<crate::controllers::Manager>,
+    /// The runtime serving exec/attach/log (the simulated kubelet); `None` until installed.
+    pod_streams: RwLock<Option<Arc<dyn crate::streams::PodStreams>>>,
 }
 
 /// A handle to one virtual cluster.
@@ -94,6 +96,7 @@ impl Cluster {
             pace,
             ca_pem,
             manager: std::sync::OnceLock::new(),
+            pod_streams: RwLock::new(None),
         });
         let c = Cluster { state };
         bootstrap::populate(&c);
@@ -108,6 +111,17 @@ impl Cluster {
         if let Some(m) = self.state.manager.get() {
             m.nudge();
         }
+    }
+
+    /// Install the runtime that serves `pods/exec`, `pods/attach` and `pods/log` (replaces any
+    /// earlier one; sessions already running keep their streams).
+    pub fn set_pod_streams(&self, backend: Arc<dyn crate::streams::PodStreams>) {
+        *self.state.pod_streams.write() = Some(backend);
+    }
+
+    /// The installed stream backend, if any.
+    pub(crate) fn pod_streams(&self) -> Option<Arc<dyn crate::streams::PodStreams>> {
+        self.state.pod_streams.read().clone()
     }
 
     /// The cluster id (also the kubeconfig cluster/context name suffix).

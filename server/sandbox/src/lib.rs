@@ -44,6 +44,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod standalone;
 pub mod store;
+pub mod streams;
 pub mod tls;
 
 pub use cluster::{Cluster, UserInfo};
