@@ -66,6 +66,8 @@ pub struct ClusterState {
     manager: crate::controllers::Manager,
     /// Nodes, processes, volumes: the part of the cluster that is not API objects.
     pub(crate) runtime: Arc<crate::runtime::Runtime>,
+    /// The runtime serving exec/attach/log (the simulated kubelet by default).
+    pod_streams: RwLock<Option<Arc<dyn crate::streams::PodStreams>>>,
 }
 
 impl Drop for ClusterState {
@@ -113,6 +115,7 @@ impl Cluster {
             ca_pem,
             manager: manager.clone(),
             runtime,
+            pod_streams: RwLock::new(None),
         });
         let c = Cluster { state };
         bootstrap::populate(&c);
@@ -138,6 +141,17 @@ impl Cluster {
     /// Where this cluster keeps its files (volumes, container layers, node disks).
     pub fn data_dir(&self) -> &std::path::Path {
         self.state.runtime.layout.root()
+    }
+
+    /// Install the runtime that serves `pods/exec`, `pods/attach` and `pods/log` (replaces any
+    /// earlier one; sessions already running keep their streams).
+    pub fn set_pod_streams(&self, backend: Arc<dyn crate::streams::PodStreams>) {
+        *self.state.pod_streams.write() = Some(backend);
+    }
+
+    /// The installed stream backend, if any.
+    pub(crate) fn pod_streams(&self) -> Option<Arc<dyn crate::streams::PodStreams>> {
+        self.state.pod_streams.read().clone()
     }
 
     /// The cluster id (also the kubeconfig cluster/context name suffix).

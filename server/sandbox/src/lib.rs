@@ -45,6 +45,7 @@ pub mod runtime;
 pub mod sandbox;
 pub mod standalone;
 pub mod store;
+pub mod streams;
 pub mod tls;
 
 pub use cluster::{Cluster, UserInfo};

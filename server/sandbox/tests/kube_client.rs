@@ -160,7 +160,9 @@ async fn pod_crud_and_status_errors() {
     assert!(err.is_not_found());
     assert_eq!(err.message, "pods \"nope\" not found");
 
-    // Optimistic concurrency: a stale resourceVersion is a 409.
+    // Optimistic concurrency: a stale resourceVersion is a 409. (The scheduler and kubelet
+    // write the pod too, so the fresh copy is read back first.)
+    let created = timeout(T, pods.get("web-0")).await.expect("t").expect("get");
     let mut stale = created.clone();
     stale.metadata.labels = Some(
         [
@@ -469,7 +471,20 @@ async fn watcher_and_reflector_see_changes() {
         kube::runtime::reflector(writer, watcher(pods.clone(), watcher::Config::default()))
             .applied_objects()
             .boxed();
-    let handle = tokio::spawn(async move { stream.take(3).try_collect::<Vec<_>>().await });
+    // The scheduler and kubelet modify the pods too: wait until three distinct pods were seen.
+    let handle = tokio::spawn(async move {
+        let mut names = std::collections::BTreeSet::new();
+        let mut stream = stream;
+        while names.len() < 3 {
+            match stream.try_next().await? {
+                Some(p) => {
+                    names.insert(p.metadata.name.unwrap_or_default());
+                }
+                None => break,
+            }
+        }
+        Ok::<_, watcher::Error>(names)
+    });
     for i in 0..3 {
         timeout(
             T,

@@ -130,7 +130,7 @@ async fn kubectl_basics() {
     );
     assert_eq!(
         norm(&e.ok(&["get", "namespaces"]).await),
-        "NAME STATUS AGE\ndefault Active AGE\ndemo Active AGE\nkube-node-lease Active AGE\nkube-public Active AGE\nkube-system Active AGE"
+        "NAME STATUS AGE\ndefault Active AGE\ndemo Active AGE\nkube-node-lease Active AGE\nkube-public Active AGE\nkube-system Active AGE\nlocal-path-storage Active AGE"
     );
     let pod = fixture("pod.yaml");
     assert_eq!(e.ok(&["apply", "-f", &pod]).await, "pod/web created\n");

@@ -14,6 +14,7 @@ pub mod resources;
 pub mod respond;
 pub mod reviews;
 pub mod selector;
+pub mod streams;
 pub mod table;
 pub mod watch;
 
@@ -103,6 +104,15 @@ fn verb_of(
     params: &Params,
 ) -> ApiResult<&'static str> {
     let named = route.name.is_some();
+    // NB: connect subresources are authorised as `create` whatever the method: kubectl 1.32
+    // opens exec with a WebSocket GET, and the apiserver still checks `create pods/exec`.
+    if matches!(
+        route.subresource.as_deref(),
+        Some("exec" | "attach" | "portforward")
+    ) && matches!(*method, Method::GET | Method::POST)
+    {
+        return Ok("create");
+    }
     Ok(match *method {
         Method::GET if params.watch => "watch",
         Method::GET if named => "get",
@@ -118,7 +128,7 @@ fn verb_of(
 
 /// Serve one authenticated request.
 pub async fn serve(cluster: Cluster, user: UserInfo, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
     let route = path::parse(parts.uri.path());
     let mut audit = AuditEntry {
         time: chrono::Utc::now(),
@@ -140,7 +150,7 @@ pub async fn serve(cluster: Cluster, user: UserInfo, req: Request) -> Response {
             audit.namespace = rr.namespace.clone();
             audit.name = rr.name.clone();
             audit.subresource = rr.subresource.clone();
-            match resource_request(&cluster, &user, &parts, body, rr, &mut audit).await {
+            match resource_request(&cluster, &user, &mut parts, body, rr, &mut audit).await {
                 Ok(r) => r,
                 Err(e) => e.into_response(),
             }
@@ -192,7 +202,7 @@ fn non_resource(method: &Method, route: Route) -> Response {
 async fn resource_request(
     cluster: &Cluster,
     user: &UserInfo,
-    parts: &http::request::Parts,
+    parts: &mut http::request::Parts,
     body: Body,
     rr: path::ResourceRoute,
     audit: &mut AuditEntry,
@@ -215,6 +225,15 @@ async fn resource_request(
             rr.name.as_deref().unwrap_or_default(),
             rbac::forbidden_message(user, &attrs, &def.qualified()),
         ));
+    }
+    // Exec and attach keep the connection (its upgrade lives in the request's extensions).
+    let remote = match rr.subresource.as_deref() {
+        Some("exec") => Some(streams::Kind::Exec),
+        Some("attach") => Some(streams::Kind::Attach),
+        _ => None,
+    };
+    if let Some(kind) = remote {
+        return Ok(streams::remote_command(cluster, parts, &rr, kind).await);
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
@@ -270,7 +289,7 @@ fn dispatch(ctx: &Ctx, verb: &str) -> ApiResult<Response> {
     let sub = ctx.route.subresource.as_deref();
     match (verb, sub) {
         ("get", Some("status" | "scale") | None) => resources::get(ctx),
-        ("get", Some("log")) => reviews::pod_log(ctx),
+        ("get", Some("log")) => Ok(streams::pod_log(ctx)),
         ("list", None) => resources::list(ctx),
         ("watch", None) => watch::watch(ctx),
         ("create", None) if ctx.route.res == *registry::ids::SSAR => {
@@ -286,6 +305,9 @@ fn dispatch(ctx: &Ctx, verb: &str) -> ApiResult<Response> {
         ("create", Some("token")) => reviews::token_request(ctx),
         ("create", Some("binding")) => reviews::binding(ctx),
         ("create", Some("eviction")) => reviews::eviction(ctx),
+        ("create", Some("portforward")) => Err(ApiError::BadRequest(
+            "port-forward is not supported by the sandbox yet".into(),
+        )),
         ("update", Some("status" | "scale" | "finalize") | None) => resources::update(ctx),
         ("patch", Some("status" | "scale") | None) => resources::patch(ctx),
         ("delete", None) => resources::delete(ctx),

@@ -150,61 +150,6 @@ pub fn token_request(ctx: &Ctx) -> ApiResult<Response> {
     ))
 }
 
-/// `GET pods/<p>/log`: no container runtime runs yet, so running pods have empty logs and
-/// others answer like the kubelet does for containers that have not started.
-pub fn pod_log(ctx: &Ctx) -> ApiResult<Response> {
-    let def = ctx.def();
-    let name = ctx.name();
-    let pod = ctx
-        .cluster
-        .store()
-        .get(ctx.route.res, ctx.ns(), name)
-        .ok_or_else(|| ApiError::not_found(def, name))?;
-    let containers: Vec<&str> = pod["spec"]["containers"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|c| c["name"].as_str()).collect())
-        .unwrap_or_default();
-    let query: Vec<(String, String)> = ctx
-        .raw_query
-        .as_deref()
-        .and_then(|q| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_default();
-    let container = match query
-        .iter()
-        .find(|(k, _)| k == "container")
-        .map(|(_, v)| v.as_str())
-    {
-        Some(c) => c.to_string(),
-        None if containers.len() == 1 => containers[0].to_string(),
-        None => {
-            return Err(ApiError::BadRequest(format!(
-                "a container name must be specified for pod {name}, choose one of: [{}]",
-                containers.join(" ")
-            )));
-        }
-    };
-    if !containers.contains(&container.as_str()) {
-        return Err(ApiError::BadRequest(format!(
-            "container {container} is not valid for pod {name}"
-        )));
-    }
-    if pod["status"]["phase"] != "Running" {
-        let reason = if pod["spec"]["nodeName"].is_null() {
-            "ContainerCreating"
-        } else {
-            "PodInitializing"
-        };
-        return Err(ApiError::BadRequest(format!(
-            "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
-        )));
-    }
-    Response::builder()
-        .status(200)
-        .header(http::header::CONTENT_TYPE, "text/plain")
-        .body(axum::body::Body::empty())
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
 /// `POST pods/<p>/binding`: set `spec.nodeName` (what the scheduler does).
 pub fn binding(ctx: &Ctx) -> ApiResult<Response> {
     let body = ctx.body_value()?;
