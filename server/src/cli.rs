@@ -71,6 +71,10 @@ pub struct SandboxArgs {
     /// How fast the simulated cluster moves: `instant` (tests) or `lifelike` (watch things happen).
     #[arg(long, default_value = "instant")]
     pub pace: kubedojo_sandbox::Pace,
+    /// Where the cluster keeps volumes and container files (default: a temporary directory
+    /// removed at exit).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

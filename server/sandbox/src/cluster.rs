@@ -118,6 +118,9 @@ impl Cluster {
             pod_streams: RwLock::new(None),
         });
         let c = Cluster { state };
+        c.set_pod_streams(Arc::new(crate::runtime::RuntimeStreams {
+            cluster: Arc::downgrade(&c.state),
+        }));
         bootstrap::populate(&c);
         crate::runtime::nodes::populate(&c);
         crate::runtime::system_pods::populate(&c);

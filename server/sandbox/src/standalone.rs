@@ -16,6 +16,8 @@ pub struct StandaloneOptions {
     pub kubeconfig: Option<PathBuf>,
     /// Pace of the simulated cluster.
     pub pace: Pace,
+    /// Where the cluster keeps its files (None: a temporary directory removed at exit).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Failures of the standalone server.
@@ -44,6 +46,7 @@ pub const DEFAULT_KUBECONFIG: &str = "kubedojo-sandbox.kubeconfig";
 pub async fn run_standalone(opts: StandaloneOptions) -> Result<(), StandaloneError> {
     let sandbox = Sandbox::new(SandboxOptions {
         pace: opts.pace,
+        data_dir: opts.data_dir.clone(),
         ..Default::default()
     });
     let cluster = sandbox.create_cluster();

@@ -13,6 +13,7 @@ pub async fn run(args: SandboxArgs) -> anyhow::Result<()> {
         port: args.port,
         kubeconfig: args.write_kubeconfig,
         pace: args.pace,
+        data_dir: args.data_dir,
     })
     .await?;
     Ok(())

@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
 
 /// Bytes of log a container instance keeps (older lines are dropped, like log rotation).
@@ -95,24 +94,6 @@ impl Log {
             s.push('\n');
         }
         s
-    }
-
-    /// Copy `reader` into this log line by line until it ends.
-    pub async fn capture(self, reader: impl AsyncRead + Unpin) {
-        let mut lines = BufReader::new(reader);
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match lines.read_until(b'\n', &mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {
-                    while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                        buf.pop();
-                    }
-                    self.push(String::from_utf8_lossy(&buf).into_owned());
-                }
-            }
-        }
     }
 }
 

@@ -18,10 +18,12 @@ mod pod_status;
 mod probes;
 mod scheduler;
 mod start;
+mod streams_backend;
 pub(crate) mod system_pods;
 pub mod volumes;
 
 pub use node_ops::NodeError;
+pub(crate) use streams_backend::RuntimeStreams;
 
 use crate::controllers::{Controller, Manager};
 use chrono::{DateTime, Utc};
