@@ -206,4 +206,54 @@ pub mod testing {
             })))
         }
     }
+
+    /// An `AsyncWrite` that collects everything written, for reading a process's output in tests.
+    #[derive(Clone, Default)]
+    pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+    impl Capture {
+        /// An empty capture.
+        pub fn new() -> Capture {
+            Capture::default()
+        }
+
+        /// Everything written so far, as text.
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner))
+                .into_owned()
+        }
+
+        /// A boxed writer for [`crate::Stdio`].
+        pub fn writer(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Unpin> {
+            Box::new(self.clone())
+        }
+    }
+
+    impl tokio::io::AsyncWrite for Capture {
+        fn poll_write(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+            buf: &[u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            self.0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .extend_from_slice(buf);
+            std::task::Poll::Ready(Ok(buf.len()))
+        }
+
+        fn poll_flush(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(
+            self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
 }

@@ -10,13 +10,19 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
 type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 
+/// A stream input and the bytes pushed back into it.
+pub struct StreamIn {
+    reader: tokio::sync::Mutex<Reader>,
+    unread: Mutex<VecDeque<u8>>,
+}
+
 /// Where a program reads from.
 #[derive(Clone)]
 pub enum Input {
     /// End of file at once.
     Empty,
-    /// The process's stdin.
-    Stream(Arc<tokio::sync::Mutex<Reader>>),
+    /// The process's stdin (with bytes a line reader read ahead and gave back).
+    Stream(Arc<StreamIn>),
     /// Bytes produced earlier (pipeline stage, `< file`).
     Bytes(Arc<Mutex<VecDeque<u8>>>),
 }
@@ -29,16 +35,41 @@ impl Input {
 
     /// A stream input.
     pub fn stream(r: Reader) -> Input {
-        Input::Stream(Arc::new(tokio::sync::Mutex::new(r)))
+        Input::Stream(Arc::new(StreamIn {
+            reader: tokio::sync::Mutex::new(r),
+            unread: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    /// Give bytes back so the next read returns them first (a line reader read too far).
+    pub fn unread(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let q = match self {
+            Input::Empty => return,
+            Input::Stream(s) => &s.unread,
+            Input::Bytes(b) => b.as_ref(),
+        };
+        let mut q = q.lock().unwrap_or_else(PoisonError::into_inner);
+        for &b in data.iter().rev() {
+            q.push_front(b);
+        }
     }
 
     /// The next chunk, or None at end of file.
     pub async fn read_chunk(&self) -> Option<Vec<u8>> {
         match self {
             Input::Empty => None,
-            Input::Stream(r) => {
+            Input::Stream(s) => {
+                {
+                    let mut q = s.unread.lock().unwrap_or_else(PoisonError::into_inner);
+                    if !q.is_empty() {
+                        return Some(q.drain(..).collect());
+                    }
+                }
                 let mut buf = vec![0u8; 4096];
-                let mut r = r.lock().await;
+                let mut r = s.reader.lock().await;
                 match r.read(&mut buf).await {
                     Ok(0) | Err(_) => None,
                     Ok(n) => {

@@ -149,6 +149,15 @@ impl LineReader {
     }
 }
 
+impl Drop for LineReader {
+    fn drop(&mut self) {
+        // Bytes read ahead belong to whoever reads stdin next (`read` in a loop, a client
+        // reading the rest of a script after the password line).
+        let rest: Vec<u8> = self.pending.drain(..).collect();
+        self.input.unread(&rest);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +173,16 @@ mod tests {
         assert_eq!(r.read_line("/ # ").await, LineEvent::Eof);
         let echoed = String::from_utf8(out.take()).expect("utf8");
         assert_eq!(echoed, "/ # lsx\x08 \x08 -l\r\n/ # ab^C\r\n/ # cd\r\n/ # ");
+    }
+
+    #[tokio::test]
+    async fn unread_bytes_go_back_to_the_input() {
+        let input = Input::bytes(b"secret\nSELECT 1;\n".to_vec());
+        {
+            let mut r = LineReader::new(input.clone(), Output::Null, false);
+            assert_eq!(r.read_secret("").await, LineEvent::Line("secret".into()));
+        }
+        assert_eq!(input.read_all().await, b"SELECT 1;\n");
     }
 
     #[tokio::test]

@@ -90,6 +90,7 @@ pub fn matching_paren(toks: &[Tok], open: usize) -> Option<usize> {
 /// Unknown system variables.
 pub fn rewrite(sql: &str, toks: &[Tok], vars: &SessionVars<'_>) -> Result<String, MysqlError> {
     let mut out = String::new();
+    let mut prev_end: Option<usize> = None;
     let mut i = 0;
     while i < toks.len() {
         let t = &toks[i];
@@ -141,8 +142,9 @@ pub fn rewrite(sql: &str, toks: &[Tok], vars: &SessionVars<'_>) -> Result<String
                                 }
                             }
                             args.push(rewrite(sql, &toks[start..close], vars)?);
-                            out.push_str(&format!("({})", args.join(" || ")));
-                            out.push(' ');
+                            let piece = format!("({})", args.join(" || "));
+                            push_piece(&mut out, sql, &mut prev_end, t, &piece);
+                            prev_end = Some(toks[close].end);
                             i = close + 1;
                             continue;
                         }
@@ -153,7 +155,10 @@ pub fn rewrite(sql: &str, toks: &[Tok], vars: &SessionVars<'_>) -> Result<String
                 match replaced {
                     Some(r) => {
                         if empty_call {
-                            i += 2;
+                            push_piece(&mut out, sql, &mut prev_end, t, &r);
+                            prev_end = Some(toks[i + 2].end);
+                            i += 3;
+                            continue;
                         }
                         r
                     }
@@ -161,12 +166,37 @@ pub fn rewrite(sql: &str, toks: &[Tok], vars: &SessionVars<'_>) -> Result<String
                 }
             }
         };
-        out.push_str(&piece);
-        out.push(' ');
+        push_piece(&mut out, sql, &mut prev_end, t, &piece);
         i += 1;
     }
-    let _ = sql;
-    Ok(out.trim_end().to_string())
+    Ok(out.trim().to_string())
+}
+
+/// Append `piece`, keeping the original spacing before its token so that SQLite names
+/// expression columns exactly as the user typed them (`COUNT(*)`, not `COUNT ( * )`).
+fn push_piece(out: &mut String, sql: &str, prev_end: &mut Option<usize>, t: &Tok, piece: &str) {
+    if !out.is_empty() {
+        let gap = match *prev_end {
+            Some(p) if t.start > p => sql.get(p..t.start).unwrap_or(" "),
+            _ => "",
+        };
+        if gap.is_empty() {
+            // Synthetic or adjacent tokens: separate words, keep punctuation tight.
+            let last = out.chars().last().unwrap_or(' ');
+            let first = piece.chars().next().unwrap_or(' ');
+            let wordy = |c: char| c.is_alphanumeric() || matches!(c, '_' | '"' | '\'' | '`');
+            if (wordy(last) && wordy(first)) || t.start == t.end {
+                out.push(' ');
+            }
+        } else if gap.trim().is_empty() {
+            out.push_str(gap);
+        } else {
+            // A comment: SQLite does not know `#` comments, so drop it.
+            out.push(' ');
+        }
+    }
+    out.push_str(piece);
+    *prev_end = Some(t.end);
 }
 
 fn uuid_v1_like() -> String {
@@ -516,7 +546,7 @@ mod tests {
         assert_eq!(tr("select version() v"), "select '8.4.3' v");
         assert_eq!(
             tr("SELECT `id`, DATABASE() FROM `t`"),
-            "SELECT \"id\" , 'shop' AS \"DATABASE()\" FROM \"t\""
+            "SELECT \"id\", 'shop' AS \"DATABASE()\" FROM \"t\""
         );
         assert_eq!(
             tr("SELECT CONCAT(a, 'x') FROM t"),
