@@ -540,20 +540,21 @@ impl Session {
         let mut attach: BTreeSet<String> = BTreeSet::new();
         let mut i = 0;
         while i + 2 < toks.len() + 1 {
-            if i + 1 < toks.len() && toks[i + 1].is_punct(".") && i + 2 < toks.len() {
-                if let Some(q) = toks[i].ident().map(str::to_string)
-                    && (i == 0 || !toks[i - 1].is_punct("."))
-                    && dbs.contains(&q)
-                {
-                    if !self.may_use(&q)? {
-                        return Err(MysqlError::db_denied(&self.user, &self.host, &q));
-                    }
-                    if Some(q.as_str()) == self.db.as_deref() {
-                        toks.drain(i..i + 2);
-                        continue;
-                    }
-                    attach.insert(q);
+            if i + 1 < toks.len()
+                && toks[i + 1].is_punct(".")
+                && i + 2 < toks.len()
+                && let Some(q) = toks[i].ident().map(str::to_string)
+                && (i == 0 || !toks[i - 1].is_punct("."))
+                && dbs.contains(&q)
+            {
+                if !self.may_use(&q)? {
+                    return Err(MysqlError::db_denied(&self.user, &self.host, &q));
                 }
+                if Some(q.as_str()) == self.db.as_deref() {
+                    toks.drain(i..i + 2);
+                    continue;
+                }
+                attach.insert(q);
             }
             i += 1;
         }
@@ -751,11 +752,11 @@ impl Session {
                 None => MysqlError::no_table(&db, t),
             };
         }
-        if let Some(rest) = msg.strip_prefix("table ") {
-            if let Some(t) = rest.strip_suffix(" already exists") {
-                let t = t.trim_matches('"').trim_matches('`');
-                return MysqlError::new(1050, "42S01", format!("Table '{t}' already exists"));
-            }
+        if let Some(rest) = msg.strip_prefix("table ")
+            && let Some(t) = rest.strip_suffix(" already exists")
+        {
+            let t = t.trim_matches('"').trim_matches('`');
+            return MysqlError::new(1050, "42S01", format!("Table '{t}' already exists"));
         }
         if let Some(c) = msg.strip_prefix("no such column: ") {
             return MysqlError::new(
@@ -826,11 +827,7 @@ impl Session {
                 "HY000",
                 "The MySQL server is running with the --read-only option so it cannot execute this statement",
             ),
-            other => MysqlError::new(
-                3,
-                "HY000",
-                format!("Error writing file '{}' ({other})", name),
-            ),
+            other => MysqlError::new(3, "HY000", format!("Error writing file '{name}' ({other})")),
         };
         self.server
             .fs

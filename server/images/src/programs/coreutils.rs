@@ -85,10 +85,10 @@ pub async fn run(ctx: &mut Ctx, name: &str, argv: &[String]) -> i32 {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            if let Some(suffix) = argv.get(2) {
-                if let Some(s) = b.strip_suffix(suffix.as_str()) {
-                    b = s.to_string();
-                }
+            if let Some(suffix) = argv.get(2)
+                && let Some(s) = b.strip_suffix(suffix.as_str())
+            {
+                b = s.to_string();
             }
             ctx.out(&format!("{b}\n")).await;
             0
@@ -644,20 +644,21 @@ async fn head_tail(ctx: &Ctx, name: &str, argv: &[String]) -> i32 {
         };
         ctx.out(&pick.concat()).await;
     }
-    if follow && name == "tail" {
-        if let Some(file) = files.first() {
-            let mut seen = ctx.fs.size(&ctx.cwd, file).unwrap_or(0);
-            loop {
-                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                let size = ctx.fs.size(&ctx.cwd, file).unwrap_or(0);
-                if size > seen {
-                    if let Ok(d) = ctx.fs.read(&ctx.cwd, file) {
-                        let start = usize::try_from(seen).unwrap_or(0).min(d.len());
-                        let _ = ctx.stdout.write(&d[start..]).await;
-                    }
-                }
-                seen = size;
+    if follow
+        && name == "tail"
+        && let Some(file) = files.first()
+    {
+        let mut seen = ctx.fs.size(&ctx.cwd, file).unwrap_or(0);
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let size = ctx.fs.size(&ctx.cwd, file).unwrap_or(0);
+            if size > seen
+                && let Ok(d) = ctx.fs.read(&ctx.cwd, file)
+            {
+                let start = usize::try_from(seen).unwrap_or(0).min(d.len());
+                let _ = ctx.stdout.write(&d[start..]).await;
             }
+            seen = size;
         }
     }
     status
@@ -1102,11 +1103,9 @@ async fn tee(ctx: &Ctx, argv: &[String]) -> i32 {
     let append = short.contains('a');
     let mut status = 0;
     for f in &files {
-        if !append {
-            if let Err(e) = ctx.fs.write(&ctx.cwd, f, b"") {
-                ctx.err(&format!("tee: {f}: {}\n", why(&e))).await;
-                status = 1;
-            }
+        if !append && let Err(e) = ctx.fs.write(&ctx.cwd, f, b"") {
+            ctx.err(&format!("tee: {f}: {}\n", why(&e))).await;
+            status = 1;
         }
     }
     while let Some(chunk) = ctx.stdin.read_chunk().await {

@@ -303,10 +303,8 @@ fn render(result: &QueryResult, mode: Mode, secs: f64) -> String {
                     }
                 }
             } else if mode.table {
-                if !rs.rows.is_empty() || !mode.interactive {
-                    if !rs.rows.is_empty() {
-                        out.push_str(&format::table(rs, mode.header));
-                    }
+                if (!rs.rows.is_empty() || !mode.interactive) && !rs.rows.is_empty() {
+                    out.push_str(&format::table(rs, mode.header));
                 }
             } else if !rs.rows.is_empty() {
                 out.push_str(&format::batch(rs, mode.header));
@@ -541,9 +539,7 @@ pub async fn admin(ctx: &mut Ctx, argv: &[String]) -> i32 {
         "status" | "version" => match session {
             Ok(s) => {
                 let text = if command == "status" {
-                    format!(
-                        "Uptime: 42  Threads: 2  Questions: 10  Slow queries: 0  Opens: 120  Flush tables: 3  Open tables: 40  Queries per second avg: 0.238\n"
-                    )
+                    "Uptime: 42  Threads: 2  Questions: 10  Slow queries: 0  Opens: 120  Flush tables: 3  Open tables: 40  Queries per second avg: 0.238\n".to_string()
                 } else {
                     format!(
                         "{name}  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)\n\nServer version\t\t{}\nProtocol version\t10\nConnection\t\tLocalhost via UNIX socket\nUNIX socket\t\t/var/run/mysqld/mysqld.sock\n",

@@ -47,10 +47,10 @@ impl Log<'_> {
 
 fn env<'a>(ctx: &'a Ctx, flavor: Flavor, name: &str) -> Option<&'a str> {
     // MariaDB reads MARIADB_* first and falls back to MYSQL_*.
-    if flavor == Flavor::Mariadb {
-        if let Some(v) = ctx.getenv(&format!("MARIADB_{name}")) {
-            return Some(v);
-        }
+    if flavor == Flavor::Mariadb
+        && let Some(v) = ctx.getenv(&format!("MARIADB_{name}"))
+    {
+        return Some(v);
     }
     ctx.getenv(&format!("MYSQL_{name}"))
 }

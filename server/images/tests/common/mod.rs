@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use kubedojo_images::testing::{Capture, LocalNet};
-use kubedojo_images::{ContainerFs, ExitStatus, Image, Mount, Process, ProcessSpec, Signal, Stdio, spawn};
+use kubedojo_images::{
+    ContainerFs, ExitStatus, Image, Mount, Process, ProcessSpec, Signal, Stdio, spawn,
+};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,10 +77,17 @@ pub fn volume(base: &Path, name: &str) -> PathBuf {
 }
 
 impl Pod {
-    pub fn new(image: Image, hostname: &str, root: PathBuf, mounts: Vec<Mount>, net: &LocalNet, ip: Ipv4Addr) -> Pod {
+    pub fn new(
+        image: Image,
+        hostname: &str,
+        root: PathBuf,
+        mounts: Vec<Mount>,
+        net: &LocalNet,
+        ip: Ipv4Addr,
+    ) -> Pod {
         let fs = ContainerFs::new(root, mounts);
         image.populate(&fs).expect("populate image files");
-        net.add_name(&format!("{hostname}"), ip);
+        net.add_name(hostname, ip);
         Pod {
             image,
             hostname: hostname.to_string(),
@@ -96,8 +105,10 @@ impl Pod {
     pub fn start(&self, argv: &[&str], stdin: Option<&[u8]>, tty: bool) -> Running {
         let stdout = Capture::new();
         let stderr = Capture::new();
-        let stdin: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>> =
-            stdin.map(|b| Box::new(std::io::Cursor::new(b.to_vec())) as Box<dyn tokio::io::AsyncRead + Send + Unpin>);
+        let stdin: Option<Box<dyn tokio::io::AsyncRead + Send + Unpin>> = stdin.map(|b| {
+            Box::new(std::io::Cursor::new(b.to_vec()))
+                as Box<dyn tokio::io::AsyncRead + Send + Unpin>
+        });
         let process = spawn(
             ProcessSpec {
                 image: self.image,
@@ -116,12 +127,22 @@ impl Pod {
             },
         )
         .expect("spawn");
-        Running { process, stdout, stderr }
+        Running {
+            process,
+            stdout,
+            stderr,
+        }
     }
 
     /// The image's default command (ENTRYPOINT + CMD).
     pub fn start_main(&self) -> Running {
-        let argv: Vec<&str> = self.image.entrypoint().iter().chain(self.image.cmd()).copied().collect();
+        let argv: Vec<&str> = self
+            .image
+            .entrypoint()
+            .iter()
+            .chain(self.image.cmd())
+            .copied()
+            .collect();
         self.start(&argv, None, false)
     }
 
@@ -132,7 +153,12 @@ impl Pod {
         (s.0, r.stdout.text(), r.stderr.text())
     }
 
-    pub async fn exec_stdin(&self, argv: &[&str], stdin: &[u8], tty: bool) -> (i32, String, String) {
+    pub async fn exec_stdin(
+        &self,
+        argv: &[&str],
+        stdin: &[u8],
+        tty: bool,
+    ) -> (i32, String, String) {
         let mut r = self.start(argv, Some(stdin), tty);
         let s = r.wait().await;
         (s.0, r.stdout.text(), r.stderr.text())
