@@ -8,13 +8,21 @@
 //! network or any host path outside their mounts.
 
 mod fs;
+pub mod http;
 mod image;
+pub mod mysql;
 mod net;
 mod process;
+mod programs;
+mod shell;
+pub mod stdio;
+pub mod tty;
 
-pub use fs::{ContainerFs, FsError, Mount};
+pub use fs::{ContainerFs, Entry, FsError, Mount, Quota, Resolved, normalize};
 pub use image::Image;
-pub use net::{ConnectError, DnsError, ListenError, ListenGuard, Listener, Lookup, Network};
+pub use net::{
+    ConnectError, DnsError, ListenError, ListenGuard, Listener, Lookup, Network, testing,
+};
 pub use process::{
     Control, ExitStatus, Process, ProcessSpec, Signal, SpawnError, Stdio, TermSize, spawn,
 };

@@ -1,6 +1,8 @@
 //! Starting a program of an image with its argv, env, files, network and stdio.
 
-use crate::{ContainerFs, Image, Network};
+use crate::programs::{self, Ctx};
+use crate::stdio::{Input, Output};
+use crate::{ContainerFs, Image, Network, normalize};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
@@ -129,11 +131,78 @@ impl Process {
 
 /// Start `spec.argv[0]` of `spec.image`.
 ///
+/// The program runs as a tokio task (so this must be called inside a runtime). SIGKILL ends it
+/// at once (137); SIGTERM ends ordinary programs (143) while servers (mysqld, nginx) shut down
+/// cleanly and exit 0.
+///
 /// # Errors
 /// [`SpawnError`] when the program does not exist in the image.
 pub fn spawn(spec: ProcessSpec, io: Stdio) -> Result<Process, SpawnError> {
-    let _ = io;
-    Err(SpawnError::NotFound(
-        spec.argv.first().cloned().unwrap_or_default(),
-    ))
+    let Some(first) = spec.argv.first() else {
+        return Err(SpawnError::Empty);
+    };
+    if !programs::exists(spec.image, first) {
+        return Err(SpawnError::NotFound(first.clone()));
+    }
+    let (process, control) = Process::pair();
+    let mut env = spec.image.default_env();
+    for (k, v) in spec.env {
+        env.retain(|(x, _)| *x != k);
+        env.push((k, v));
+    }
+    if !env.iter().any(|(k, _)| k == "HOSTNAME") {
+        env.insert(1, ("HOSTNAME".into(), spec.hostname.clone()));
+    }
+    if !env.iter().any(|(k, _)| k == "HOME") {
+        env.push(("HOME".into(), "/root".into()));
+    }
+    if spec.tty && !env.iter().any(|(k, _)| k == "TERM") {
+        env.push(("TERM".into(), "xterm".into()));
+    }
+    let workdir = if spec.workdir.is_empty() {
+        "/".to_string()
+    } else {
+        normalize("/", &spec.workdir)
+    };
+    let mut ctx = Ctx {
+        image: spec.image,
+        env,
+        cwd: workdir,
+        hostname: spec.hostname,
+        fs: spec.fs,
+        net: spec.net,
+        tty: spec.tty,
+        signal: control.signal.clone(),
+        stdin: io.stdin.map_or(Input::Empty, Input::stream),
+        stdout: Output::stream(io.stdout, spec.tty),
+        // With a terminal, stderr goes to the same terminal.
+        stderr: Output::stream(io.stderr, spec.tty),
+    };
+    let argv = spec.argv;
+    let handles_term = programs::handles_term(&argv);
+    let mut signal = control.signal.clone();
+    tokio::spawn(async move {
+        let code = {
+            let program = programs::run(&mut ctx, &argv);
+            tokio::pin!(program);
+            loop {
+                tokio::select! {
+                    code = &mut program => break code,
+                    changed = signal.changed() => {
+                        if changed.is_err() {
+                            // Nobody can signal any more: just run to completion.
+                            break program.await;
+                        }
+                        match *signal.borrow_and_update() {
+                            Some(Signal::Kill) => break 137,
+                            Some(Signal::Term) if !handles_term => break 143,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        };
+        control.exit(ExitStatus(code));
+    });
+    Ok(process)
 }

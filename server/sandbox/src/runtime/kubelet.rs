@@ -483,13 +483,12 @@ fn start_instance(
         }
     };
     // System images (distroless components) get no files; nothing can exec into them anyway.
-    let prepared = if kind == ImageKind::System {
-        Ok(kubedojo_images::ContainerFs::new(
+    let prepared = match kind {
+        ImageKind::System => Ok(kubedojo_images::ContainerFs::new(
             runtime.layout.container_layer(&rt.node, &rt.uid, &c.name, c.instance),
             Vec::new(),
-        ))
-    } else {
-        start::container_fs(&runtime.layout, pod, rt, spec, c.instance, &volumes)
+        )),
+        ImageKind::App(image) => start::app_fs(runtime, image, pod, rt, spec, c.instance, &volumes),
     };
     let fs = match prepared {
         Ok(fs) => Arc::new(fs),

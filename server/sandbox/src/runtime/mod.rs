@@ -64,6 +64,8 @@ pub struct Runtime {
     pods: Mutex<HashMap<(String, String), Arc<PodRt>>>,
     nodes: Mutex<HashMap<String, NodeRt>>,
     pub(crate) exec_sessions: std::sync::atomic::AtomicUsize,
+    /// Bytes the cluster's containers may still write (shared by every container's files).
+    pub(crate) quota: Arc<kubedojo_images::Quota>,
     wake: Manager,
 }
 
@@ -84,6 +86,7 @@ impl Runtime {
             pods: Mutex::new(HashMap::new()),
             nodes: Mutex::new(HashMap::new()),
             exec_sessions: std::sync::atomic::AtomicUsize::new(0),
+            quota: kubedojo_images::Quota::new(limits.data_bytes),
             wake,
         }
     }

@@ -129,6 +129,21 @@ impl Runtime {
 
 /// Ask an HTTP listener for `path` (httpGet probes): success below status 400.
 pub(crate) fn http_probe(listener: &Listener, path: &str) -> (bool, Option<String>) {
-    let _ = path;
-    match *listener {}
+    match listener {
+        Listener::Http(server) => {
+            let resp = server.get(&kubedojo_images::http::HttpRequest::get(
+                path,
+                "localhost",
+                "kube-probe/1.32",
+                "10.244.0.1",
+            ));
+            if resp.status < 400 {
+                (true, None)
+            } else {
+                (false, Some(format!("HTTP probe failed with statuscode: {}", resp.status)))
+            }
+        }
+        // Not an HTTP server: the connection succeeds but the response is garbage.
+        Listener::Mysql(_) => (false, Some("net/http: HTTP/1.x transport connection broken: malformed HTTP response".into())),
+    }
 }

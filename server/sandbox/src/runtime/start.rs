@@ -245,6 +245,23 @@ pub(crate) fn container_fs(
     Ok(ContainerFs::new(root, mounts))
 }
 
+/// The files of a new container instance of a simulated image: the image's own files in a
+/// fresh layer, the kubelet's /etc files, the mounts, and the cluster's byte quota.
+pub(crate) fn app_fs(
+    runtime: &Runtime,
+    image: Image,
+    pod: &Value,
+    rt: &PodRt,
+    container: &Value,
+    instance: u32,
+    volumes: &VolumeDirs,
+) -> Result<ContainerFs, String> {
+    let fs = container_fs(&runtime.layout, pod, rt, container, instance, volumes)?
+        .with_quota(runtime.quota.clone());
+    image.populate(&fs).map_err(|e| e.to_string())?;
+    Ok(fs)
+}
+
 /// Start the process of a container instance and its output capture and exit watcher.
 /// Returns the exit as `Terminated` when the program cannot start (runc's StartError).
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,194 @@
+//! The streams a program reads and writes: the process's own pipes, in-memory buffers (shell
+//! pipelines and `$(...)`), or files (shell redirects). Cheap to clone so a shell can hand the
+//! same stream to several commands.
+
+use crate::ContainerFs;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+type Reader = Box<dyn AsyncRead + Send + Unpin>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// A stream input and the bytes pushed back into it.
+pub struct StreamIn {
+    reader: tokio::sync::Mutex<Reader>,
+    unread: Mutex<VecDeque<u8>>,
+}
+
+/// Where a program reads from.
+#[derive(Clone)]
+pub enum Input {
+    /// End of file at once.
+    Empty,
+    /// The process's stdin (with bytes a line reader read ahead and gave back).
+    Stream(Arc<StreamIn>),
+    /// Bytes produced earlier (pipeline stage, `< file`).
+    Bytes(Arc<Mutex<VecDeque<u8>>>),
+}
+
+impl Input {
+    /// An input holding `data`.
+    pub fn bytes(data: Vec<u8>) -> Input {
+        Input::Bytes(Arc::new(Mutex::new(data.into())))
+    }
+
+    /// A stream input.
+    pub fn stream(r: Reader) -> Input {
+        Input::Stream(Arc::new(StreamIn {
+            reader: tokio::sync::Mutex::new(r),
+            unread: Mutex::new(VecDeque::new()),
+        }))
+    }
+
+    /// Give bytes back so the next read returns them first (a line reader read too far).
+    pub fn unread(&self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let q = match self {
+            Input::Empty => return,
+            Input::Stream(s) => &s.unread,
+            Input::Bytes(b) => b.as_ref(),
+        };
+        let mut q = q.lock().unwrap_or_else(PoisonError::into_inner);
+        for &b in data.iter().rev() {
+            q.push_front(b);
+        }
+    }
+
+    /// The next chunk, or None at end of file.
+    pub async fn read_chunk(&self) -> Option<Vec<u8>> {
+        match self {
+            Input::Empty => None,
+            Input::Stream(s) => {
+                {
+                    let mut q = s.unread.lock().unwrap_or_else(PoisonError::into_inner);
+                    if !q.is_empty() {
+                        return Some(q.drain(..).collect());
+                    }
+                }
+                let mut buf = vec![0u8; 4096];
+                let mut r = s.reader.lock().await;
+                match r.read(&mut buf).await {
+                    Ok(0) | Err(_) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        Some(buf)
+                    }
+                }
+            }
+            Input::Bytes(b) => {
+                let mut b = b.lock().unwrap_or_else(PoisonError::into_inner);
+                if b.is_empty() {
+                    None
+                } else {
+                    Some(b.drain(..).collect())
+                }
+            }
+        }
+    }
+
+    /// Everything up to end of file.
+    pub async fn read_all(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.read_chunk().await {
+            out.extend(chunk);
+        }
+        out
+    }
+}
+
+/// Where a program writes.
+#[derive(Clone)]
+pub enum Output {
+    /// Discarded (`> /dev/null`).
+    Null,
+    /// The process's stdout/stderr; `crlf` when a terminal is attached (`\n` → `\r\n`).
+    Stream {
+        w: Arc<tokio::sync::Mutex<Writer>>,
+        crlf: bool,
+    },
+    /// Collected in memory.
+    Buffer(Arc<Mutex<Vec<u8>>>),
+    /// Appended to a container file.
+    File { fs: Arc<ContainerFs>, path: String },
+}
+
+impl Output {
+    /// A stream output.
+    pub fn stream(w: Writer, crlf: bool) -> Output {
+        Output::Stream {
+            w: Arc::new(tokio::sync::Mutex::new(w)),
+            crlf,
+        }
+    }
+
+    /// A fresh in-memory buffer.
+    pub fn buffer() -> Output {
+        Output::Buffer(Arc::new(Mutex::new(Vec::new())))
+    }
+
+    /// The bytes of a buffer output (empty for other kinds).
+    pub fn take(&self) -> Vec<u8> {
+        match self {
+            Output::Buffer(b) => {
+                std::mem::take(&mut *b.lock().unwrap_or_else(PoisonError::into_inner))
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Write and flush (the learner watches output live).
+    ///
+    /// # Errors
+    /// The message a tool would print (`No space left on device`, a closed stream).
+    pub async fn write(&self, data: &[u8]) -> Result<(), String> {
+        match self {
+            Output::Null => Ok(()),
+            Output::Stream { w, crlf } => {
+                let data = if *crlf { to_crlf(data) } else { data.to_vec() };
+                let mut w = w.lock().await;
+                w.write_all(&data).await.map_err(|e| e.to_string())?;
+                w.flush().await.map_err(|e| e.to_string())
+            }
+            Output::Buffer(b) => {
+                b.lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .extend_from_slice(data);
+                Ok(())
+            }
+            Output::File { fs, path } => fs.append("/", path, data).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Write text; errors are ignored (a closed terminal must not crash a program).
+    pub async fn print(&self, text: &str) {
+        let _ = self.write(text.as_bytes()).await;
+    }
+
+    /// Write raw bytes that already carry their own line ends (terminal control).
+    pub async fn raw(&self, data: &[u8]) {
+        if let Output::Stream { w, .. } = self {
+            let mut w = w.lock().await;
+            let _ = w.write_all(data).await;
+            let _ = w.flush().await;
+        } else {
+            let _ = self.write(data).await;
+        }
+    }
+}
+
+/// `\n` → `\r\n` unless already preceded by `\r`.
+fn to_crlf(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 8);
+    let mut prev = 0u8;
+    for &b in data {
+        if b == b'\n' && prev != b'\r' {
+            out.push(b'\r');
+        }
+        out.push(b);
+        prev = b;
+    }
+    out
+}

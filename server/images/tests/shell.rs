@@ -1,0 +1,144 @@
+//! End to end: the busybox shell and applets.
+
+mod common;
+
+use common::{Pod, layer, volume};
+use kubedojo_images::testing::LocalNet;
+use kubedojo_images::{Image, Mount, Signal};
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+fn busybox(dir: &std::path::Path, net: &LocalNet) -> Pod {
+    let data = volume(dir, "data");
+    Pod::new(
+        Image::Busybox,
+        "box",
+        layer(dir, "layer"),
+        vec![Mount {
+            path: "/data".into(),
+            host: data,
+            read_only: false,
+        }],
+        net,
+        Ipv4Addr::new(10, 244, 1, 9),
+    )
+}
+
+async fn sh(pod: &Pod, script: &str) -> (i32, String, String) {
+    pod.exec(&["sh", "-c", script]).await
+}
+
+#[tokio::test]
+async fn lists_pipes_redirects_and_substitution() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let (code, out, err) = sh(&pod, "echo hello > /data/file && cat /data/file | wc -l; echo \"host=$(hostname)\" 'lit $HOME' ${NOPE:-dflt}").await;
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "1\nhost=box lit $HOME dflt\n", "")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/file")).expect("file on the volume"),
+        "hello\n"
+    );
+    let (code, out, _) = sh(&pod, "for x in a b c; do echo $x >> /data/l; done; grep -c . /data/l; false || echo $?; i=0; while [ $i -lt 3 ]; do i=$((i+1)); done; echo $i").await;
+    assert_eq!((code, out.as_str()), (0, "3\n1\n3\n"));
+    let (code, _, err) = sh(&pod, "foo bar").await;
+    assert_eq!((code, err.as_str()), (127, "sh: foo: not found\n"));
+    let (code, out, _) = sh(&pod, "ls /nope 2>&1; exit 3").await;
+    assert_eq!(
+        (code, out.as_str()),
+        (3, "ls: /nope: No such file or directory\n")
+    );
+    let (code, out, _) = sh(&pod, "if [ -f /data/file ]; then echo yes; else echo no; fi; mkdir -p /data/a/b && touch /data/a/b/c && ls /data/a/b; cd /data && pwd; ls | sort").await;
+    assert_eq!((code, out.as_str()), (0, "yes\nc\n/data\na\nfile\nl\n"));
+    let (_, out, _) = sh(
+        &pod,
+        "echo -n x; echo -e 'a\\tb'; seq 3 | tail -n 1; head -n 1 /data/l; cat < /data/file",
+    )
+    .await;
+    assert_eq!(out, "xa\tb\n3\na\nhello\n");
+}
+
+#[tokio::test]
+async fn writing_loop_ends_promptly_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let mut r = pod.start(
+        &[
+            "sh",
+            "-c",
+            "while true; do date >> /data/log; sleep 5; done",
+        ],
+        None,
+        false,
+    );
+    let log = dir.path().join("data/log");
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while !log.exists() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("first line written");
+    let started = std::time::Instant::now();
+    r.process.signal(Signal::Term);
+    assert_eq!(r.wait().await.0, 143);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "sleep must not delay termination"
+    );
+    let mut r = pod.start(
+        &["sh", "-c", "echo hello > /data/file && sleep 3600"],
+        None,
+        false,
+    );
+    r.process.signal(Signal::Kill);
+    assert_eq!(r.wait().await.0, 137);
+}
+
+#[tokio::test]
+async fn interactive_shell_on_a_terminal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let keys = b"echo hi\rls /dat\x7fta\rsleep 100\x03cd /data\rexit 4\r";
+    let (code, out, _) = pod.exec_stdin(&["sh"], keys, true).await;
+    assert_eq!(code, 4, "{out}");
+    assert_eq!(
+        out,
+        "/ # echo hi\r\nhi\r\n/ # ls /dat\x08 \x08ta\r\n/ # sleep 100^C\r\n/ # cd /data\r\n/data # exit 4\r\n"
+    );
+}
+
+#[tokio::test]
+async fn spawn_rejects_programs_the_image_lacks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let err = kubedojo_images::spawn(
+        kubedojo_images::ProcessSpec {
+            image: Image::Busybox,
+            argv: vec!["mysqld".into()],
+            env: vec![],
+            workdir: "/".into(),
+            hostname: "box".into(),
+            fs: pod.fs.clone(),
+            net: pod.net.clone(),
+            tty: false,
+        },
+        kubedojo_images::Stdio {
+            stdin: None,
+            stdout: Box::new(tokio::io::sink()),
+            stderr: Box::new(tokio::io::sink()),
+        },
+    )
+    .err()
+    .expect("mysqld is not in busybox");
+    assert_eq!(
+        err.to_string(),
+        "exec: \"mysqld\": executable file not found in $PATH"
+    );
+}
