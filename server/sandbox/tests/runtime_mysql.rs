@@ -14,7 +14,7 @@ async fn without_a_volume_the_rows_die_with_the_pod() {
     e.apply(SECRET).await;
     let pod = mysql_pod("mysql", "app: mysql", "", "");
     e.apply(&pod).await;
-    e.ready("mysql").await;
+    e.mysql_ready("mysql").await;
     let out = e.sql("mysql", INSERT).await;
     assert_eq!(out.code, 0, "{out:?}");
     let out = e.sql("mysql", COUNT).await;
@@ -22,7 +22,7 @@ async fn without_a_volume_the_rows_die_with_the_pod() {
 
     e.delete_pod("mysql").await;
     e.apply(&pod).await;
-    e.ready("mysql").await;
+    e.mysql_ready("mysql").await;
     let out = e.sql("mysql", COUNT).await;
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("ERROR 1146 (42S02) at line 1: Table 'shop.orders' doesn't exist"), "{out:?}");
@@ -41,12 +41,12 @@ async fn an_empty_dir_also_dies_with_the_pod() {
         "  volumes:\n  - name: data\n    emptyDir: {}",
     );
     e.apply(&pod).await;
-    e.ready("mysql").await;
+    e.mysql_ready("mysql").await;
     assert_eq!(e.sql("mysql", INSERT).await.code, 0);
     assert_eq!(e.sql("mysql", COUNT).await.stdout, "2\n");
     e.delete_pod("mysql").await;
     e.apply(&pod).await;
-    e.ready("mysql").await;
+    e.mysql_ready("mysql").await;
     let out = e.sql("mysql", COUNT).await;
     assert!(out.stderr.contains("Table 'shop.orders' doesn't exist"), "{out:?}");
 }

@@ -144,6 +144,17 @@ impl Env {
         .await
     }
 
+    /// Wait until a mysql pod is Ready and its server answers (without a readiness probe a
+    /// pod is Ready before mysqld listens, as on a real cluster).
+    pub async fn mysql_ready(&self, name: &str) -> Pod {
+        let pod = self.ready(name).await;
+        eventually(&format!("mysqld in {name} answering"), || async {
+            (self.sql(name, "SELECT 1").await.code == 0).then_some(())
+        })
+        .await;
+        pod
+    }
+
     /// Wait until a pod is gone.
     pub async fn gone(&self, name: &str) {
         eventually(&format!("{name} gone"), || async {
