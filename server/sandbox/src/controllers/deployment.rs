@@ -452,11 +452,16 @@ fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
         }
     });
     let paused = d["spec"]["paused"] == true;
+    let revision = new.map(|rs| revision_of(rs)).filter(|r| *r > 0);
     cx.update(
         *ids::DEPLOYMENTS,
         meta::namespace_of(d),
         meta::name_of(d),
         |v| {
+            if let Some(r) = revision {
+                meta::object_field(meta_value(v), "annotations");
+                v["metadata"]["annotations"][REVISION] = json!(r.to_string());
+            }
             if !v["status"].is_object() {
                 v["status"] = json!({});
             }
