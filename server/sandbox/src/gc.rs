@@ -1,11 +1,11 @@
 //! Garbage collection through ownerReferences (background, foreground, orphan), graceful
-//! pod deletion and namespace termination.
+//! pod deletion, and marking namespaces Terminating (the namespace controller empties them).
 
 use crate::admission::meta;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::resources::{DeleteOptions, delete_one};
 use crate::cluster::Cluster;
-use crate::registry::{RESOURCES, ResourceDef, ResourceId, def, ids};
+use crate::registry::{ResourceDef, ResourceId, def, ids};
 use crate::store::{Change, Outcome};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -14,6 +14,76 @@ use std::sync::Arc;
 /// Objects (resource, ns, name) whose ownerReferences include `uid` (from the store's index).
 fn dependents(cluster: &Cluster, uid: &str, _ns: &str) -> Vec<(ResourceId, String, String)> {
     cluster.store().dependents(uid)
+}
+
+/// Dependents (resource, ns, name) that exist and still reference `uid`.
+fn live_dependents(cluster: &Cluster, uid: &str) -> Vec<(ResourceId, String, String)> {
+    cluster
+        .store()
+        .dependents(uid)
+        .into_iter()
+        .filter(|(r, ns, name)| {
+            cluster.store().get(*r, ns, name).is_some_and(|o| {
+                o["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_some_and(|refs| refs.iter().any(|x| x["uid"] == uid))
+            })
+        })
+        .collect()
+}
+
+/// The owner with `uid` is gone (by whatever path): delete its dependents, or drop the reference
+/// from those with other owners. Idempotent.
+pub(crate) fn collect_dependents(cluster: &Cluster, uid: &str) {
+    for (res, ns, name) in live_dependents(cluster, uid) {
+        let other_owners = cluster.store().get(res, &ns, &name).is_some_and(|o| {
+            o["metadata"]["ownerReferences"]
+                .as_array()
+                .is_some_and(|refs| refs.iter().any(|r| r["uid"] != uid))
+        });
+        if other_owners {
+            drop_owner_ref(cluster, res, &ns, &name, uid);
+            continue;
+        }
+        let opts = DeleteOptions {
+            propagation: Some("Background".into()),
+            ..Default::default()
+        };
+        let _ = delete_one(cluster, def(res), res, &ns, &name, &opts, false);
+    }
+}
+
+/// Foreground deletion: delete the owner's dependents (foreground too) and remove its
+/// `foregroundDeletion` finalizer only once none is left, so the owner is visible with a
+/// deletionTimestamp until then.
+pub(crate) fn finish_foreground(cluster: &Cluster, res: ResourceId, ns: &str, name: &str) {
+    let Some(owner) = cluster.store().get(res, ns, name) else {
+        return;
+    };
+    let in_fg = owner["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|f| f == "foregroundDeletion"));
+    if !in_fg || owner["metadata"]["deletionTimestamp"].is_null() {
+        return;
+    }
+    let uid = meta::uid_of(&owner).to_string();
+    for (r, dns, dname) in live_dependents(cluster, &uid) {
+        let marked = cluster
+            .store()
+            .get(r, &dns, &dname)
+            .is_some_and(|o| !o["metadata"]["deletionTimestamp"].is_null());
+        if marked {
+            continue;
+        }
+        let opts = DeleteOptions {
+            propagation: Some("Foreground".into()),
+            ..Default::default()
+        };
+        let _ = delete_one(cluster, def(r), r, &dns, &dname, &opts, false);
+    }
+    if live_dependents(cluster, &uid).is_empty() {
+        remove_finalizer(cluster, def(res), res, ns, name, "foregroundDeletion");
+    }
 }
 
 /// Remove the ownerReference to `uid` from an object; returns whether other owners remain.
@@ -87,14 +157,7 @@ pub fn after_mark(
         remove_finalizer(cluster, d, res, &ns, &name, "orphan");
     }
     if finalizers.iter().any(|f| f == "foregroundDeletion") {
-        for (r, dns, dname) in dependents(cluster, &uid, &ns) {
-            let opts = DeleteOptions {
-                propagation: Some("Foreground".into()),
-                ..Default::default()
-            };
-            let _ = delete_one(cluster, def(r), r, &dns, &dname, &opts, false);
-        }
-        remove_finalizer(cluster, d, res, &ns, &name, "foregroundDeletion");
+        finish_foreground(cluster, res, &ns, &name);
     }
     // Pods bound to a node are stopped and removed by their node's kubelet (runtime::kubelet).
     let _ = grace;
@@ -151,46 +214,9 @@ pub fn delete_namespace(cluster: &Cluster, name: &str) -> ApiResult<Arc<Value>> 
         v["status"] = json!({"phase": "Terminating"});
         Ok(Change::Put(v))
     })?;
-    let obj = out
-        .object()
+    // NB: the namespace controller (controllers/namespace.rs) deletes the content and then
+    // the namespace, through the normal delete path.
+    out.object()
         .cloned()
-        .ok_or_else(|| ApiError::not_found(nsdef, name))?;
-    let cluster = cluster.clone();
-    let ns = name.to_string();
-    let finish = move || finalize_namespace(&cluster, &ns);
-    match tokio::runtime::Handle::try_current() {
-        Ok(h) => {
-            h.spawn(async move {
-                // Let the client see the Terminating phase first, as on a real cluster.
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                finish();
-            });
-        }
-        Err(_) => finish(),
-    }
-    Ok(obj)
-}
-
-fn finalize_namespace(cluster: &Cluster, ns: &str) {
-    for (res, d) in RESOURCES.iter().enumerate() {
-        if !d.namespaced || !d.is_listable() {
-            continue;
-        }
-        let (items, _) = cluster.store().list(res, Some(ns));
-        for o in items {
-            // Content goes regardless of finalizers set by controllers that do not exist yet.
-            let _ = cluster
-                .store()
-                .write::<()>(res, ns, meta::name_of(&o), |_| Ok(Change::Delete));
-        }
-    }
-    let _ = cluster
-        .store()
-        .write::<()>(*ids::NAMESPACES, "", ns, |cur| {
-            Ok(if cur.is_some() {
-                Change::Delete
-            } else {
-                Change::Keep
-            })
-        });
+        .ok_or_else(|| ApiError::not_found(nsdef, name))
 }

@@ -21,6 +21,7 @@ pub enum Printer {
     Deployment,
     ReplicaSet,
     StatefulSet,
+    ControllerRevision,
     StorageClass,
     EndpointSlice,
     Role,
@@ -157,7 +158,7 @@ impl ResourceDef {
     /// Whether `metadata.generation` is maintained (bumped when spec changes).
     pub fn tracks_generation(&self) -> bool {
         // NB: pods only gained metadata.generation in 1.33; the sandbox mimics 1.32.
-        matches!(self.group, "apps")
+        matches!(self.group, "apps") && self.plural != "controllerrevisions"
     }
 }
 
@@ -404,6 +405,19 @@ pub static RESOURCES: &[ResourceDef] = &[
         k::apps::v1::StatefulSet
     ),
     def!(
+        "apps",
+        "v1",
+        "controllerrevisions",
+        "controllerrevision",
+        "ControllerRevision",
+        true,
+        NONE,
+        NONE,
+        NONE,
+        ControllerRevision,
+        k::apps::v1::ControllerRevision
+    ),
+    def!(
         "storage.k8s.io",
         "v1",
         "storageclasses",
@@ -594,7 +608,6 @@ pub mod ids {
     id!(NAMESPACES, "", "namespaces");
     id!(PODS, "", "pods");
     id!(SERVICES, "", "services");
-    id!(ENDPOINTS, "", "endpoints");
     id!(CONFIGMAPS, "", "configmaps");
     id!(SECRETS, "", "secrets");
     id!(SERVICEACCOUNTS, "", "serviceaccounts");
@@ -621,6 +634,10 @@ pub mod ids {
     id!(STATEFULSETS, "apps", "statefulsets");
     id!(DEPLOYMENTS, "apps", "deployments");
     id!(REPLICASETS, "apps", "replicasets");
+    id!(CONTROLLERREVISIONS, "apps", "controllerrevisions");
+    id!(ENDPOINTS, "", "endpoints");
+    pub static ENDPOINTSLICES: LazyLock<ResourceId> =
+        LazyLock::new(|| find("discovery.k8s.io", "v1", "endpointslices").unwrap_or(0));
 }
 
 #[cfg(test)]

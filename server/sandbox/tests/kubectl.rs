@@ -442,7 +442,7 @@ async fn kubectl_typed_creates_and_namespace_lifecycle() {
     );
     assert_eq!(
         norm(&e.ok(&["get", "deploy", "web"]).await),
-        "NAME READY UP-TO-DATE AVAILABLE AGE\nweb 0/2 0 0 AGE"
+        "NAME READY UP-TO-DATE AVAILABLE AGE\nweb 0/2 2 0 AGE"
     );
     assert_eq!(
         e.ok(&[
@@ -455,6 +455,8 @@ async fn kubectl_typed_creates_and_namespace_lifecycle() {
         .await,
         "RollingUpdate"
     );
+    // Its ReplicaSet and (unscheduled) pods go with it, so the quota below counts no pods.
+    e.ok(&["delete", "deploy", "web", "--wait=true"]).await;
     assert_eq!(
         e.ok(&["create", "configmap", "cfg", "--from-literal=a=b"])
             .await,

@@ -21,6 +21,29 @@ fn obj_mut<'a>(obj: &'a mut Value, key: &str) -> Option<&'a mut Value> {
     e.is_object().then_some(e)
 }
 
+/// The StorageObjectInUseProtection admission plugin: new PVCs and PVs get their protection
+/// finalizer (only at creation, so a user may still remove it by hand).
+pub fn storage_protection(plural: &str, obj: &mut Value) {
+    match plural {
+        "persistentvolumeclaims" => add_finalizer(obj, "kubernetes.io/pvc-protection"),
+        "persistentvolumes" => add_finalizer(obj, "kubernetes.io/pv-protection"),
+        _ => {}
+    }
+}
+
+fn add_finalizer(obj: &mut Value, f: &str) {
+    if let Some(md) = obj_mut(obj, "metadata") {
+        let list = md
+            .as_object_mut()
+            .map(|m| m.entry("finalizers").or_insert_with(|| json!([])));
+        if let Some(Value::Array(a)) = list
+            && !a.iter().any(|x| x == f)
+        {
+            a.push(json!(f));
+        }
+    }
+}
+
 /// Default a PodSpec (also used inside templates).
 pub fn pod_spec(spec: &mut Value) {
     set_default(spec, "restartPolicy", json!("Always"));

@@ -32,6 +32,7 @@ pub fn default_storage_class(cluster: &Cluster) -> Option<String> {
 /// LimitRange violations or exceeded quota.
 pub fn admit_create(cluster: &Cluster, def: &ResourceDef, obj: &mut Value) -> ApiResult<()> {
     let name = meta::name_of(obj).to_string();
+    defaults::storage_protection(def.plural, obj);
     if def.namespaced {
         let ns = meta::namespace_of(obj).to_string();
         let nsdef = crate::registry::def(*ids::NAMESPACES);

@@ -150,6 +150,9 @@ pub fn columns(def: &ResourceDef) -> Vec<Value> {
             wide("Containers"),
             wide("Images"),
         ],
+        Printer::ControllerRevision => {
+            vec![name_col(), s("Controller"), int("Revision"), age_col()]
+        }
         Printer::StorageClass => vec![
             name_col(),
             s("Provisioner"),
@@ -684,6 +687,24 @@ pub fn cells(def: &ResourceDef, obj: &Value) -> Vec<Value> {
                 json!(c),
                 json!(im),
             ]
+        }
+        Printer::ControllerRevision => {
+            let controller = md["ownerReferences"]
+                .as_array()
+                .and_then(|refs| refs.iter().find(|r| r["controller"] == true))
+                .map(|r| {
+                    let api = r["apiVersion"].as_str().unwrap_or_default();
+                    let group = api.split_once('/').map(|(g, _)| g).unwrap_or_default();
+                    let kind = r["kind"].as_str().unwrap_or_default().to_lowercase();
+                    let kind = if group.is_empty() {
+                        kind
+                    } else {
+                        format!("{kind}.{group}")
+                    };
+                    format!("{kind}/{}", r["name"].as_str().unwrap_or_default())
+                })
+                .unwrap_or_else(|| "<none>".into());
+            vec![name, json!(controller), json!(i(&obj["revision"])), age_v]
         }
         Printer::StorageClass => {
             let mut n = md["name"].as_str().unwrap_or_default().to_string();

@@ -7,9 +7,21 @@
 //! One Tokio task per cluster runs every controller in turn; it sleeps until a change, a nudge
 //! ([`Manager::nudge`], e.g. a container process exited) or the earliest requeue deadline.
 
+mod common;
 mod cx;
+mod deployment;
+mod endpoints;
+mod endpointslices;
+mod garbage_collector;
+mod namespace;
+mod protection;
+mod provisioner;
+mod pv_binder;
+mod replicaset;
+mod serviceaccount;
+mod statefulset;
 
-pub use cx::Cx;
+pub use cx::{Cx, EventType};
 
 use crate::cluster::{Cluster, ClusterState};
 use crate::store::{Event, Subscription};
@@ -60,7 +72,18 @@ pub trait Controller: Send {
 
 /// The controllers every cluster runs, in the order they run within a round.
 pub(crate) fn builtin() -> Vec<Box<dyn Controller>> {
-    Vec::new()
+    vec![
+        Box::new(namespace::Namespaces),
+        Box::new(serviceaccount::ServiceAccounts),
+        Box::new(garbage_collector::GarbageCollector),
+        Box::new(deployment::Deployments),
+        Box::new(replicaset::ReplicaSets),
+        Box::new(statefulset::StatefulSets),
+        Box::new(pv_binder::PvBinder),
+        Box::new(protection::Protection),
+        Box::new(endpoints::Endpoints),
+        Box::new(endpointslices::EndpointSlices),
+    ]
 }
 
 /// How many reconcile rounds run back to back before the loop yields to other clusters.
