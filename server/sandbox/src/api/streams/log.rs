@@ -212,7 +212,7 @@ mod tests {
     async fn followed_lines_stream_until_the_sender_is_dropped_or_the_limit() {
         let (tx, rx) = mpsc::channel(4);
         let stream = LogStream { backlog: vec![line(0, "old")], follow: Some(rx) };
-        let opts = LogOptions { follow: true, limit_bytes: Some(12), ..LogOptions::default() };
+        let opts = LogOptions { follow: true, limit_bytes: Some(13), ..LogOptions::default() };
         tx.send(line(1, "new")).await.expect("send");
         tx.send(line(2, "newer")).await.expect("send");
         drop(tx);
