@@ -77,10 +77,13 @@ async fn kube_rs_exec_captures_stdout_and_reads_the_exit_status() {
     let st = status(&mut hi).await;
     assert_eq!(st.status.as_deref(), Some("Success"));
 
-    let mut three = timeout(T, pods.exec("p", ["sh", "-c", "exit 3"], &AttachParams::default()))
-        .await
-        .expect("exec in time")
-        .expect("exec");
+    let mut three = timeout(
+        T,
+        pods.exec("p", ["sh", "-c", "exit 3"], &AttachParams::default()),
+    )
+    .await
+    .expect("exec in time")
+    .expect("exec");
     let st = status(&mut three).await;
     assert_eq!(st.status.as_deref(), Some("Failure"));
     assert_eq!(st.reason.as_deref(), Some("NonZeroExitCode"));
@@ -98,7 +101,11 @@ async fn kube_rs_exec_captures_stdout_and_reads_the_exit_status() {
     // stderr arrives on its own channel.
     let mut warn = timeout(
         T,
-        pods.exec("p", ["warn", "careful"], &AttachParams::default().stderr(true)),
+        pods.exec(
+            "p",
+            ["warn", "careful"],
+            &AttachParams::default().stderr(true),
+        ),
     )
     .await
     .expect("exec in time")
@@ -108,7 +115,10 @@ async fn kube_rs_exec_captures_stdout_and_reads_the_exit_status() {
         read_all(warn.stderr().expect("stderr"))
     );
     assert_eq!((out.as_str(), err.as_str()), ("to stdout\n", "careful\n"));
-    assert_eq!(status(&mut warn).await.reason.as_deref(), Some("NonZeroExitCode"));
+    assert_eq!(
+        status(&mut warn).await.reason.as_deref(),
+        Some("NonZeroExitCode")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -119,7 +129,11 @@ async fn kube_rs_exec_stdin_close_reaches_the_process() {
     let pods: Api<Pod> = Api::default_namespaced(e.client.clone());
     let mut cat = timeout(
         T,
-        pods.exec("p", ["cat"], &AttachParams::default().stdin(true).stderr(false)),
+        pods.exec(
+            "p",
+            ["cat"],
+            &AttachParams::default().stdin(true).stderr(false),
+        ),
     )
     .await
     .expect("exec in time")
@@ -130,10 +144,7 @@ async fn kube_rs_exec_stdin_close_reaches_the_process() {
     // Shutting stdin down sends the v5 close of channel 0: cat sees EOF and exits 0.
     stdin.shutdown().await.expect("close stdin");
     assert_eq!(read_all(stdout).await, "ping\npong\n");
-    assert_eq!(
-        status(&mut cat).await.status.as_deref(),
-        Some("Success")
-    );
+    assert_eq!(status(&mut cat).await.status.as_deref(), Some("Success"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -142,18 +153,27 @@ async fn kube_rs_tty_exec_delivers_resizes() {
     let fake = streams_fake::install(&e.cluster);
     streams_fake::running_pod(&e.cluster, "p", &["mysql"]).await;
     let pods: Api<Pod> = Api::default_namespaced(e.client.clone());
-    let mut tty = timeout(T, pods.exec("p", ["tty-size"], &AttachParams::interactive_tty()))
-        .await
-        .expect("exec in time")
-        .expect("exec");
+    let mut tty = timeout(
+        T,
+        pods.exec("p", ["tty-size"], &AttachParams::interactive_tty()),
+    )
+    .await
+    .expect("exec in time")
+    .expect("exec");
     assert!(tty.stderr().is_none(), "a TTY merges stderr into stdout");
     let mut sizes = tty.terminal_size().expect("resize sender");
     let mut stdin = tty.stdin().expect("stdin");
     let mut stdout = tty.stdout().expect("stdout");
-    timeout(T, sizes.send(TerminalSize { width: 100, height: 30 }))
-        .await
-        .expect("send in time")
-        .expect("send size");
+    timeout(
+        T,
+        sizes.send(TerminalSize {
+            width: 100,
+            height: 30,
+        }),
+    )
+    .await
+    .expect("send in time")
+    .expect("send size");
     let mut buf = vec![0u8; 64];
     let n = timeout(T, stdout.read(&mut buf))
         .await
@@ -162,13 +182,20 @@ async fn kube_rs_tty_exec_delivers_resizes() {
     assert_eq!(&buf[..n], b"size 100x30\r\n");
     stdin.shutdown().await.expect("close stdin");
     assert_eq!(read_all(stdout).await, "");
-    assert_eq!(
-        status(&mut tty).await.status.as_deref(),
-        Some("Success")
-    );
+    assert_eq!(status(&mut tty).await.status.as_deref(), Some("Success"));
     let seen = fake.seen.lock();
-    assert_eq!(seen.resizes, [kubedojo_images::TermSize { cols: 100, rows: 30 }]);
-    assert!(seen.execs.last().is_some_and(|r| r.tty && !r.stderr && r.stdin));
+    assert_eq!(
+        seen.resizes,
+        [kubedojo_images::TermSize {
+            cols: 100,
+            rows: 30
+        }]
+    );
+    assert!(
+        seen.execs
+            .last()
+            .is_some_and(|r| r.tty && !r.stderr && r.stdin)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,10 +216,7 @@ async fn kube_rs_attach_talks_to_the_main_process() {
     stdin.write_all(b"typed\n").await.expect("write");
     stdin.shutdown().await.expect("close stdin");
     assert_eq!(read_all(stdout).await, "hello from main\ntyped\n");
-    assert_eq!(
-        status(&mut att).await.status.as_deref(),
-        Some("Success")
-    );
+    assert_eq!(status(&mut att).await.status.as_deref(), Some("Success"));
     assert_eq!(fake.seen.lock().attaches.len(), 1);
 }
 
@@ -210,11 +234,17 @@ async fn kube_rs_exec_refusals_are_statuses() {
     // test checks that answer); here the runtime is installed from the start.
     streams_fake::install(&e.cluster);
     let s = api_err(
-        timeout(T, pods.exec("nope", ["echo", "hi"], &AttachParams::default()))
-            .await
-            .expect("in time"),
+        timeout(
+            T,
+            pods.exec("nope", ["echo", "hi"], &AttachParams::default()),
+        )
+        .await
+        .expect("in time"),
     );
-    assert_eq!((s.code, s.message.as_str()), (404, "pods \"nope\" not found"));
+    assert_eq!(
+        (s.code, s.message.as_str()),
+        (404, "pods \"nope\" not found")
+    );
 
     // A command that cannot start: upgraded, then an InternalError on the error channel.
     let mut p = timeout(T, pods.exec("p", ["nope"], &AttachParams::default()))
@@ -247,7 +277,13 @@ async fn kube_rs_log_stream_in_process_follows_until_the_container_ends() {
 
     let tail = timeout(
         T,
-        pods.logs("p", &LogParams { tail_lines: Some(2), ..LogParams::default() }),
+        pods.logs(
+            "p",
+            &LogParams {
+                tail_lines: Some(2),
+                ..LogParams::default()
+            },
+        ),
     )
     .await
     .expect("logs in time")
@@ -256,7 +292,13 @@ async fn kube_rs_log_stream_in_process_follows_until_the_container_ends() {
 
     let stream = timeout(
         T,
-        pods.log_stream("p", &LogParams { follow: true, ..LogParams::default() }),
+        pods.log_stream(
+            "p",
+            &LogParams {
+                follow: true,
+                ..LogParams::default()
+            },
+        ),
     )
     .await
     .expect("stream in time")
@@ -267,12 +309,24 @@ async fn kube_rs_log_stream_in_process_follows_until_the_container_ends() {
         .expect("lines");
     assert_eq!(
         lines,
-        ["starting mysqld", "ready for connections", "query ok", "follow one", "follow two"]
+        [
+            "starting mysqld",
+            "ready for connections",
+            "query ok",
+            "follow one",
+            "follow two"
+        ]
     );
 
     let err = timeout(
         T,
-        pods.logs("p", &LogParams { previous: true, ..LogParams::default() }),
+        pods.logs(
+            "p",
+            &LogParams {
+                previous: true,
+                ..LogParams::default()
+            },
+        ),
     )
     .await
     .expect("in time")
@@ -280,7 +334,10 @@ async fn kube_rs_log_stream_in_process_follows_until_the_container_ends() {
     match err {
         kube::Error::Api(s) => assert_eq!(
             (s.code, s.message.as_str()),
-            (400, "previous terminated container \"mysql\" in pod \"p\" not found")
+            (
+                400,
+                "previous terminated container \"mysql\" in pod \"p\" not found"
+            )
         ),
         other => panic!("expected a Status, got {other:?}"),
     }

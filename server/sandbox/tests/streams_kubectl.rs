@@ -115,13 +115,26 @@ async fn kubectl_exec_prints_output_and_propagates_exit_codes() {
     streams_fake::running_pod(&e.cluster, "p", &["mysql"]).await;
 
     let hi = e.run(&["exec", "p", "--", "echo", "hi"]).await;
-    assert_eq!((hi.code, hi.stdout.as_str(), hi.stderr.as_str()), (0, "hi\n", ""));
+    assert_eq!(
+        (hi.code, hi.stdout.as_str(), hi.stderr.as_str()),
+        (0, "hi\n", "")
+    );
     {
         let seen = fake.seen.lock();
         let req = seen.execs.last().expect("the runtime was asked");
         assert_eq!(req.command, ["echo", "hi"]);
-        assert_eq!((req.namespace.as_str(), req.pod.as_str(), req.container.as_str()), ("default", "p", "mysql"));
-        assert_eq!((req.stdin, req.stdout, req.stderr, req.tty), (false, true, true, false));
+        assert_eq!(
+            (
+                req.namespace.as_str(),
+                req.pod.as_str(),
+                req.container.as_str()
+            ),
+            ("default", "p", "mysql")
+        );
+        assert_eq!(
+            (req.stdin, req.stdout, req.stderr, req.tty),
+            (false, true, true, false)
+        );
     }
 
     let three = e.run(&["exec", "p", "--", "sh", "-c", "exit 3"]).await;
@@ -134,7 +147,11 @@ async fn kubectl_exec_prints_output_and_propagates_exit_codes() {
     let warn = e.run(&["exec", "p", "--", "warn", "careful"]).await;
     assert_eq!(
         (warn.code, warn.stdout.as_str(), warn.stderr.as_str()),
-        (1, "to stdout\n", "careful\ncommand terminated with exit code 1\n")
+        (
+            1,
+            "to stdout\n",
+            "careful\ncommand terminated with exit code 1\n"
+        )
     );
 }
 
@@ -158,10 +175,15 @@ async fn kubectl_exec_errors_read_like_a_real_cluster() {
     streams_fake::running_pod(&e.cluster, "p", &["mysql", "starting"]).await;
 
     // No runtime installed yet: a clear 503 (after kubectl's SPDY retry gets the same answer).
-    let none = e.run(&["exec", "p", "-c", "mysql", "--", "echo", "hi"]).await;
+    let none = e
+        .run(&["exec", "p", "-c", "mysql", "--", "echo", "hi"])
+        .await;
     assert_eq!(
         (none.code, none.stderr.as_str()),
-        (1, "Error from server (ServiceUnavailable): the pod runtime is not running\n")
+        (
+            1,
+            "Error from server (ServiceUnavailable): the pod runtime is not running\n"
+        )
     );
 
     streams_fake::install(&e.cluster);
@@ -174,10 +196,15 @@ async fn kubectl_exec_errors_read_like_a_real_cluster() {
     let unknown = e.run(&["exec", "p", "-c", "foo", "--", "echo", "hi"]).await;
     assert_eq!(
         (unknown.code, unknown.stderr.as_str()),
-        (1, "Error from server (BadRequest): container foo is not valid for pod p\n")
+        (
+            1,
+            "Error from server (BadRequest): container foo is not valid for pod p\n"
+        )
     );
 
-    let not_started = e.run(&["exec", "p", "-c", "starting", "--", "echo", "hi"]).await;
+    let not_started = e
+        .run(&["exec", "p", "-c", "starting", "--", "echo", "hi"])
+        .await;
     assert_eq!(
         (not_started.code, not_started.stderr.as_str()),
         (
@@ -196,7 +223,10 @@ async fn kubectl_exec_errors_read_like_a_real_cluster() {
     );
 
     // kubectl's SPDY path (used only when the WebSocket upgrade fails) gets a clear refusal.
-    let mut spdy = e.command(&e.kubeconfig, &["exec", "p", "-c", "mysql", "--", "echo", "hi"]);
+    let mut spdy = e.command(
+        &e.kubeconfig,
+        &["exec", "p", "-c", "mysql", "--", "echo", "hi"],
+    );
     spdy.env("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false");
     let spdy = Env::finish(spdy.spawn().expect("spawn"), &["exec (spdy)"]).await;
     assert_eq!(
@@ -230,7 +260,8 @@ async fn kubectl_exec_is_forbidden_for_a_view_only_service_account() {
     let kubeconfig = e.dir.path().join("viewer-kubeconfig");
     std::fs::write(
         &kubeconfig,
-        e.sandbox.kubeconfig(&e.listener, &e.cluster, &token, Some("default")),
+        e.sandbox
+            .kubeconfig(&e.listener, &e.cluster, &token, Some("default")),
     )
     .expect("write kubeconfig");
 
@@ -256,7 +287,12 @@ async fn kubectl_exec_is_forbidden_for_a_view_only_service_account() {
         &["logs as viewer"],
     )
     .await;
-    assert_eq!((logs.code, logs.stdout.as_str()), (0, "query ok\n"), "{}", logs.stderr);
+    assert_eq!(
+        (logs.code, logs.stdout.as_str()),
+        (0, "query ok\n"),
+        "{}",
+        logs.stderr
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -274,7 +310,9 @@ async fn kubectl_logs_tail_timestamps_limit_follow_and_previous() {
     );
     assert_eq!(e.run(&["logs", "p", "--tail=1"]).await.stdout, "query ok\n");
     assert_eq!(
-        e.run(&["logs", "p", "--tail=1", "--timestamps"]).await.stdout,
+        e.run(&["logs", "p", "--tail=1", "--timestamps"])
+            .await
+            .stdout,
         "2024-11-26T10:00:02.123456789Z query ok\n"
     );
     assert_eq!(

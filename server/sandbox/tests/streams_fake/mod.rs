@@ -98,9 +98,17 @@ fn session(
 
 /// Run one fake program on the process side of the pipes.
 async fn program(argv: Vec<String>, mut p: Pipes) {
-    let code = match argv.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let code = match argv
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["echo", words @ ..] => {
-            let _ = p.stdout.write_all(format!("{}\n", words.join(" ")).as_bytes()).await;
+            let _ = p
+                .stdout
+                .write_all(format!("{}\n", words.join(" ")).as_bytes())
+                .await;
             0
         }
         ["sh", "-c", script] if script.starts_with("exit ") => {
@@ -108,7 +116,10 @@ async fn program(argv: Vec<String>, mut p: Pipes) {
         }
         ["warn", words @ ..] => {
             let _ = p.stdout.write_all(b"to stdout\n").await;
-            let _ = p.stderr.write_all(format!("{}\n", words.join(" ")).as_bytes()).await;
+            let _ = p
+                .stderr
+                .write_all(format!("{}\n", words.join(" ")).as_bytes())
+                .await;
             1
         }
         ["cat"] => {
@@ -241,10 +252,13 @@ pub async fn running_pod(cluster: &Cluster, name: &str, containers: &[&str]) -> 
         "spec": {"nodeName": "kind-worker", "containers": containers}
     }))
     .expect("pod");
-    tokio::time::timeout(Duration::from_secs(10), pods.create(&PostParams::default(), &pod))
-        .await
-        .expect("create in time")
-        .expect("create");
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        pods.create(&PostParams::default(), &pod),
+    )
+    .await
+    .expect("create in time")
+    .expect("create");
     tokio::time::timeout(
         Duration::from_secs(10),
         pods.patch_status(

@@ -119,11 +119,7 @@ where
 }
 
 /// Copy one output stream into channel messages until end-of-file.
-async fn forward(
-    mut reader: Box<dyn AsyncRead + Send + Unpin>,
-    ch: u8,
-    tx: mpsc::Sender<Message>,
-) {
+async fn forward(mut reader: Box<dyn AsyncRead + Send + Unpin>, ch: u8, tx: mpsc::Sender<Message>) {
     let mut buf = vec![0u8; CHUNK + 1];
     buf[0] = ch;
     loop {
