@@ -342,3 +342,47 @@ async fn kube_rs_log_stream_in_process_follows_until_the_container_ends() {
         other => panic!("expected a Status, got {other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_rs_client_that_goes_away_closes_the_process_stdin() {
+    let e = env().await;
+    let fake = streams_fake::install(&e.cluster);
+    streams_fake::running_pod(&e.cluster, "p", &["mysql"]).await;
+    let pods: Api<Pod> = Api::default_namespaced(e.client.clone());
+    let mut cat = timeout(
+        T,
+        pods.exec(
+            "p",
+            ["cat"],
+            &AttachParams::default().stdin(true).stderr(false),
+        ),
+    )
+    .await
+    .expect("exec in time")
+    .expect("exec");
+    let mut stdin = cat.stdin().expect("stdin");
+    let mut stdout = cat.stdout().expect("stdout");
+    stdin.write_all(b"x").await.expect("write");
+    let mut buf = [0u8; 1];
+    timeout(T, stdout.read_exact(&mut buf))
+        .await
+        .expect("echo in time")
+        .expect("echo");
+    assert_eq!(&buf, b"x");
+    // The client vanishes without closing stdin: the socket drops, and cat must see EOF.
+    cat.abort();
+    drop(cat);
+    timeout(T, async {
+        while !fake
+            .seen
+            .lock()
+            .finished
+            .iter()
+            .any(|(argv, _)| argv == &["cat"])
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("cat ended after the client went away");
+}

@@ -153,6 +153,9 @@ async fn kubectl_exec_prints_output_and_propagates_exit_codes() {
             "careful\ncommand terminated with exit code 1\n"
         )
     );
+    // kubectl pings every 5 s; a session that outlives a ping still ends cleanly.
+    let long = e.run(&["exec", "p", "--", "sleep", "6"]).await;
+    assert_eq!((long.code, long.stderr.as_str()), (0, ""));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -167,6 +170,16 @@ async fn kubectl_exec_with_piped_stdin_echoes_it_back() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, input);
     assert!(fake.seen.lock().execs.last().is_some_and(|r| r.stdin));
+
+    // `kubectl attach -i` talks to the main process the same way.
+    let att = e.run_with_input(&["attach", "-i", "p"], b"typed\n").await;
+    assert_eq!(
+        (att.code, att.stdout.as_str()),
+        (0, "hello from main\ntyped\n"),
+        "{}",
+        att.stderr
+    );
+    assert_eq!(fake.seen.lock().attaches.len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -27,6 +27,8 @@ pub struct Seen {
     pub attaches: Vec<AttachRequest>,
     pub logs: Vec<LogRequest>,
     pub resizes: Vec<TermSize>,
+    /// Programs that ended, with their exit codes.
+    pub finished: Vec<(Vec<String>, i32)>,
 }
 
 /// The fake runtime. Containers named `starting` have not started yet.
@@ -97,7 +99,7 @@ fn session(
 }
 
 /// Run one fake program on the process side of the pipes.
-async fn program(argv: Vec<String>, mut p: Pipes) {
+async fn program(argv: Vec<String>, mut p: Pipes, seen: Arc<Mutex<Seen>>) {
     let code = match argv
         .iter()
         .map(String::as_str)
@@ -154,6 +156,7 @@ async fn program(argv: Vec<String>, mut p: Pipes) {
     };
     drop(p.stdout);
     drop(p.stderr);
+    seen.lock().finished.push((argv, code));
     let _ = p.exit.send(code);
 }
 
@@ -173,7 +176,7 @@ impl PodStreams for Fake {
             ));
         }
         let (s, pipes) = session(req.stdin, req.stderr, req.tty, self.seen.clone());
-        tokio::spawn(program(req.command, pipes));
+        tokio::spawn(program(req.command, pipes, self.seen.clone()));
         Ok(s)
     }
 
@@ -181,9 +184,10 @@ impl PodStreams for Fake {
         self.seen.lock().attaches.push(req.clone());
         // The main process greets, then echoes stdin until it ends, then exits 0.
         let (s, mut pipes) = session(req.stdin, req.stderr, req.tty, self.seen.clone());
+        let seen = self.seen.clone();
         tokio::spawn(async move {
             let _ = pipes.stdout.write_all(b"hello from main\n").await;
-            program(vec!["cat".into()], pipes).await;
+            program(vec!["cat".into()], pipes, seen).await;
         });
         Ok(s)
     }
