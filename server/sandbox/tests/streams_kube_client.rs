@@ -256,10 +256,54 @@ async fn kube_rs_exec_refusals_are_statuses() {
     let msg = st.message.unwrap_or_default();
     assert!(msg.contains("executable file not found in $PATH"), "{msg}");
 
+    // The apiserver's own checks: completed pods, and pods without a node.
+    timeout(
+        T,
+        pods.patch_status(
+            "p",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(serde_json::json!({"status": {"phase": "Succeeded"}})),
+        ),
+    )
+    .await
+    .expect("in time")
+    .expect("complete the pod");
+    let s = api_err(
+        timeout(T, pods.exec("p", ["echo", "hi"], &AttachParams::default()))
+            .await
+            .expect("in time"),
+    );
+    assert_eq!(
+        (s.code, s.message.as_str()),
+        (
+            400,
+            "cannot exec into a container in a completed pod; current phase is Succeeded"
+        )
+    );
+    let unscheduled: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "pending"},
+        "spec": {"containers": [{"name": "mysql", "image": "mysql:8"}]}
+    }))
+    .expect("pod");
+    timeout(T, pods.create(&Default::default(), &unscheduled))
+        .await
+        .expect("in time")
+        .expect("create");
+    let s = api_err(
+        timeout(T, pods.attach("pending", &AttachParams::default()))
+            .await
+            .expect("in time"),
+    );
+    assert_eq!(
+        (s.code, s.message.as_str()),
+        (400, "pod pending does not have a host assigned")
+    );
+
     // The in-process client cannot upgrade: a clear 400 instead of a hang.
+    streams_fake::running_pod(&e.cluster, "q", &["mysql"]).await;
     let local: Api<Pod> = Api::default_namespaced(e.cluster.client());
     let s = api_err(
-        timeout(T, local.exec("p", ["echo", "hi"], &AttachParams::default()))
+        timeout(T, local.exec("q", ["echo", "hi"], &AttachParams::default()))
             .await
             .expect("in time"),
     );
