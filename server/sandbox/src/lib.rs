@@ -26,7 +26,9 @@
 //!
 //! Layout: [`api`] is the REST surface (routing, discovery, OpenAPI, verbs, watch, Table,
 //! Status errors, auth); [`store`] is the versioned object store with its single write path,
-//! watch fan-out and audit log; [`admission`] holds validation, defaulting and quota; [`rbac`],
+//! watch fan-out and audit log; [`streams`] is the contract with the pod runtime behind
+//! `pods/exec`, `pods/attach` and `pods/log` ([`Cluster::set_pod_streams`]); [`admission`]
+//! holds validation, defaulting and quota; [`rbac`],
 //! [`tls`], [`kubeconfig`] and [`standalone`] do what their names say. Controllers (a later
 //! issue) subscribe with [`store::Store::subscribe`] and write through [`Cluster::client`].
 

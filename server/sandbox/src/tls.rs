@@ -1,6 +1,6 @@
 //! Loopback HTTPS: a self-signed CA made at start (rcgen), a server certificate for
 //! `localhost`/`127.0.0.1` signed by it, and a listener serving an axum Router over rustls
-//! (HTTP/1.1 and HTTP/2, with upgrades for later exec/port-forward support).
+//! (HTTP/1.1 and HTTP/2, serving connection upgrades: the exec/attach WebSockets need them).
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo};

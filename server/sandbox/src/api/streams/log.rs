@@ -23,7 +23,12 @@ pub fn pod_log(ctx: &Ctx) -> Response {
 fn serve(ctx: &Ctx) -> Result<Response, Refusal> {
     let query = pairs(ctx.raw_query.as_deref())?;
     let opts = LogOptions::parse(&query, ctx.name())?;
-    let target = target::resolve(&ctx.cluster, ctx.ns(), ctx.name(), opts.container.as_deref())?;
+    let target = target::resolve(
+        &ctx.cluster,
+        ctx.ns(),
+        ctx.name(),
+        opts.container.as_deref(),
+    )?;
     let Some(backend) = ctx.cluster.pod_streams() else {
         return without_runtime(&target);
     };
@@ -100,7 +105,10 @@ fn body(stream: LogStream, opts: &LogOptions, now: DateTime<Utc>) -> Body {
         state,
         |(first, mut follow, mut out, since)| async move {
             if let Some(first) = first.filter(|b| !b.is_empty()) {
-                return Some((Ok::<_, std::convert::Infallible>(Bytes::from(first)), (None, follow, out, since)));
+                return Some((
+                    Ok::<_, std::convert::Infallible>(Bytes::from(first)),
+                    (None, follow, out, since),
+                ));
             }
             let rx: &mut mpsc::Receiver<LogLine> = follow.as_mut()?;
             loop {
@@ -166,7 +174,10 @@ mod tests {
 
     fn line(secs: i64, text: &str) -> LogLine {
         LogLine {
-            time: Utc.timestamp_opt(1_732_615_200 + secs, 123_456_789).single().expect("time"),
+            time: Utc
+                .timestamp_opt(1_732_615_200 + secs, 123_456_789)
+                .single()
+                .expect("time"),
             line: text.into(),
         }
     }
@@ -178,9 +189,15 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_nano_like_go() {
-        let t = Utc.timestamp_opt(1_732_615_200, 123_456_789).single().expect("t");
+        let t = Utc
+            .timestamp_opt(1_732_615_200, 123_456_789)
+            .single()
+            .expect("t");
         assert_eq!(rfc3339_nano(t), "2024-11-26T10:00:00.123456789Z");
-        let t = Utc.timestamp_opt(1_732_615_200, 120_000_000).single().expect("t");
+        let t = Utc
+            .timestamp_opt(1_732_615_200, 120_000_000)
+            .single()
+            .expect("t");
         assert_eq!(rfc3339_nano(t), "2024-11-26T10:00:00.12Z");
         let t = Utc.timestamp_opt(1_732_615_200, 0).single().expect("t");
         assert_eq!(rfc3339_nano(t), "2024-11-26T10:00:00Z");
@@ -193,29 +210,55 @@ mod tests {
             follow: None,
         };
         let now = line(30, "").time;
-        let tail = LogOptions { tail_lines: Some(2), ..LogOptions::default() };
+        let tail = LogOptions {
+            tail_lines: Some(2),
+            ..LogOptions::default()
+        };
         assert_eq!(text(body(stream(), &tail, now)).await, "two\nthree\n");
-        let since = LogOptions { since_seconds: Some(15), ..LogOptions::default() };
+        let since = LogOptions {
+            since_seconds: Some(15),
+            ..LogOptions::default()
+        };
         assert_eq!(text(body(stream(), &since, now)).await, "three\n");
-        let ts = LogOptions { tail_lines: Some(1), timestamps: true, ..LogOptions::default() };
+        let ts = LogOptions {
+            tail_lines: Some(1),
+            timestamps: true,
+            ..LogOptions::default()
+        };
         assert_eq!(
             text(body(stream(), &ts, now)).await,
             "2024-11-26T10:00:20.123456789Z three\n"
         );
-        let limit = LogOptions { limit_bytes: Some(6), ..LogOptions::default() };
+        let limit = LogOptions {
+            limit_bytes: Some(6),
+            ..LogOptions::default()
+        };
         assert_eq!(text(body(stream(), &limit, now)).await, "one\ntw");
-        let zero_tail = LogOptions { tail_lines: Some(0), ..LogOptions::default() };
+        let zero_tail = LogOptions {
+            tail_lines: Some(0),
+            ..LogOptions::default()
+        };
         assert_eq!(text(body(stream(), &zero_tail, now)).await, "");
     }
 
     #[tokio::test]
     async fn followed_lines_stream_until_the_sender_is_dropped_or_the_limit() {
         let (tx, rx) = mpsc::channel(4);
-        let stream = LogStream { backlog: vec![line(0, "old")], follow: Some(rx) };
-        let opts = LogOptions { follow: true, limit_bytes: Some(12), ..LogOptions::default() };
+        let stream = LogStream {
+            backlog: vec![line(0, "old")],
+            follow: Some(rx),
+        };
+        let opts = LogOptions {
+            follow: true,
+            limit_bytes: Some(13),
+            ..LogOptions::default()
+        };
         tx.send(line(1, "new")).await.expect("send");
         tx.send(line(2, "newer")).await.expect("send");
         drop(tx);
-        assert_eq!(text(body(stream, &opts, line(0, "").time)).await, "old\nnew\nnewer");
+        assert_eq!(
+            text(body(stream, &opts, line(0, "").time)).await,
+            "old\nnew\nnewer"
+        );
     }
 }

@@ -96,9 +96,7 @@ fn int(pairs: &[(String, String)], key: &str) -> Result<Option<i64>, ApiError> {
     last(pairs, key)
         .map(|v| {
             v.parse::<i64>().map_err(|_| {
-                ApiError::BadRequest(format!(
-                    "strconv.ParseInt: parsing \"{v}\": invalid syntax"
-                ))
+                ApiError::BadRequest(format!("strconv.ParseInt: parsing \"{v}\": invalid syntax"))
             })
         })
         .transpose()
@@ -171,8 +169,10 @@ impl LogOptions {
 
     /// The earliest time a line may have to be shown.
     pub fn since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.since_time
-            .or_else(|| self.since_seconds.map(|s| now - chrono::Duration::seconds(s)))
+        self.since_time.or_else(|| {
+            self.since_seconds
+                .map(|s| now - chrono::Duration::seconds(s))
+        })
     }
 }
 
@@ -215,7 +215,9 @@ mod tests {
             "PodLogOptions \"p\" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0"
         );
         assert!(LogOptions::parse(&q("limitBytes=0"), "p").is_err());
-        assert!(LogOptions::parse(&q("sinceSeconds=5&sinceTime=2024-01-01T00:00:00Z"), "p").is_err());
+        assert!(
+            LogOptions::parse(&q("sinceSeconds=5&sinceTime=2024-01-01T00:00:00Z"), "p").is_err()
+        );
         let t = LogOptions::parse(&q("sinceTime=2024-11-26T10:00:00Z"), "p").expect("time");
         assert_eq!(
             t.since(Utc::now()).map(|t| t.to_rfc3339()),

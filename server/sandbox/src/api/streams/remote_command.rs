@@ -62,8 +62,8 @@ async fn prepare(
         ))
         .into());
     }
-    let upgrade = websocket(parts).await?;
     let backend = cluster.pod_streams().ok_or(Refusal::NoRuntime)?;
+    let upgrade = websocket(parts).await?;
     let upgrade = upgrade.protocols(PROTOCOLS);
     let Some(protocol) = upgrade
         .selected_protocol()

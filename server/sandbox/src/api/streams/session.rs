@@ -79,12 +79,7 @@ pub async fn run(socket: WebSocket, protocol: Protocol, session: Session, what: 
     }
     drop(readers);
     let _ = send_status(&mut sink, &channel::exit_status(&outcome, &what)).await;
-    let _ = sink
-        .send(Message::Close(Some(CloseFrame {
-            code: close_code::NORMAL,
-            reason: "".into(),
-        })))
-        .await;
+    let _ = sink.send(normal_close()).await;
     // Let the client's close frame arrive (clean close handshake), then drop stdin and go.
     if tokio::time::timeout(CLOSE_GRACE, &mut inbound)
         .await
@@ -98,11 +93,20 @@ pub async fn run(socket: WebSocket, protocol: Protocol, session: Session, what: 
 pub async fn refuse(socket: WebSocket, status: Value) {
     let (mut sink, mut stream) = socket.split();
     let _ = send_status(&mut sink, &status).await;
-    let _ = sink.send(Message::Close(None)).await;
+    let _ = sink.send(normal_close()).await;
     let _ = tokio::time::timeout(CLOSE_GRACE, async {
         while let Some(Ok(_)) = stream.next().await {}
     })
     .await;
+}
+
+/// A close frame with code 1000: client-go reads it as a clean end of every stream, while a
+/// close without a code (1005) is an error ("next reader: websocket: close 1005").
+fn normal_close() -> Message {
+    Message::Close(Some(CloseFrame {
+        code: close_code::NORMAL,
+        reason: "".into(),
+    }))
 }
 
 async fn send_status<S>(sink: &mut S, status: &Value) -> Result<(), S::Error>
@@ -115,11 +119,7 @@ where
 }
 
 /// Copy one output stream into channel messages until end-of-file.
-async fn forward(
-    mut reader: Box<dyn AsyncRead + Send + Unpin>,
-    ch: u8,
-    tx: mpsc::Sender<Message>,
-) {
+async fn forward(mut reader: Box<dyn AsyncRead + Send + Unpin>, ch: u8, tx: mpsc::Sender<Message>) {
     let mut buf = vec![0u8; CHUNK + 1];
     buf[0] = ch;
     loop {
