@@ -9,6 +9,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         port,
         kubeconfig,
         pace: kubedojo_sandbox::Pace::Instant,
+        data_dir: None,
     })
     .await?;
     Ok(())
