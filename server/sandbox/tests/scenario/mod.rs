@@ -155,6 +155,22 @@ impl Env {
         pod
     }
 
+    /// Delete a pod a controller will replace, and wait for the replacement (another uid) to
+    /// answer SQL.
+    pub async fn replace_mysql_pod(&self, name: &str) -> Pod {
+        let old = self.pods().get(name).await.expect("pod").metadata.uid;
+        timeout(T, self.pods().delete(name, &Default::default()))
+            .await
+            .expect("delete in time")
+            .expect("delete");
+        eventually(&format!("{name} replaced"), || async {
+            let p = self.pods().get_opt(name).await.ok()??;
+            (p.metadata.uid != old && p.metadata.deletion_timestamp.is_none()).then_some(())
+        })
+        .await;
+        self.mysql_ready(name).await
+    }
+
     /// Wait until a pod is gone.
     pub async fn gone(&self, name: &str) {
         eventually(&format!("{name} gone"), || async {
