@@ -136,13 +136,22 @@ async fn kubectl_basics() {
     assert_eq!(e.ok(&["apply", "-f", &pod]).await, "pod/web created\n");
     assert_eq!(e.ok(&["apply", "-f", &pod]).await, "pod/web unchanged\n");
     assert_eq!(
-        norm(&e.ok(&["get", "pods"]).await),
-        "NAME READY STATUS RESTARTS AGE\nweb 0/1 Pending 0 AGE"
+        e.ok(&["wait", "--for=condition=Ready", "pod/web", "--timeout=20s"]).await,
+        "pod/web condition met\n"
     );
     assert_eq!(
-        norm(&e.ok(&["get", "pods", "-o", "wide"]).await),
-        "NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES\nweb 0/1 Pending 0 AGE <none> <none> <none> <none>"
+        norm(&e.ok(&["get", "pods"]).await),
+        "NAME READY STATUS RESTARTS AGE\nweb 1/1 Running 0 AGE"
     );
+    let wide = norm(&e.ok(&["get", "pods", "-o", "wide"]).await);
+    let row: Vec<&str> = wide.lines().nth(1).unwrap_or_default().split(' ').collect();
+    assert_eq!(
+        wide.lines().next(),
+        Some("NAME READY STATUS RESTARTS AGE IP NODE NOMINATED NODE READINESS GATES")
+    );
+    assert_eq!(row[..5], ["web", "1/1", "Running", "0", "AGE"], "{wide}");
+    assert!(row[5].starts_with("10.244."), "{wide}");
+    assert!(row[6].starts_with("kind-worker"), "{wide}");
     assert_eq!(
         e.ok(&[
             "get",
@@ -170,7 +179,7 @@ async fn kubectl_basics() {
             &e.ok(&["get", "pods", "-l", "app=web", "--no-headers"])
                 .await
         ),
-        "web 0/1 Pending 0 AGE"
+        "web 1/1 Running 0 AGE"
     );
     assert_eq!(e.ok(&["get", "pods", "-l", "app=db"]).await, "");
     let none = e.run(&["get", "pods", "-l", "app=db"]).await;
@@ -181,12 +190,12 @@ async fn kubectl_basics() {
                 "get",
                 "pods",
                 "--field-selector",
-                "status.phase=Pending",
+                "status.phase=Running",
                 "--no-headers"
             ])
             .await
         ),
-        "web 0/1 Pending 0 AGE"
+        "web 1/1 Running 0 AGE"
     );
     let bad = e
         .run(&["get", "pods", "--field-selector", "spec.bogus=1"])
@@ -288,9 +297,10 @@ async fn kubectl_apply_statefulset_scale_and_server_side() {
         e.ok(&["apply", "-f", &sts]).await,
         "service/db created\nstatefulset.apps/db created\n"
     );
+    e.ok(&["rollout", "status", "statefulset/db", "--timeout=20s"]).await;
     assert_eq!(
         norm(&e.ok(&["get", "sts"]).await),
-        "NAME READY AGE\ndb 0/1 AGE"
+        "NAME READY AGE\ndb 1/1 AGE"
     );
     assert_eq!(
         norm(&e.ok(&["get", "svc", "db"]).await),
@@ -412,11 +422,10 @@ async fn kubectl_get_watch_prints_new_rows() {
         .expect("t")
         .expect("out");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        norm(&stdout),
-        "NAME READY STATUS RESTARTS AGE\nweb 0/1 Pending 0 AGE",
-        "{stdout}"
-    );
+    let rows: Vec<String> = norm(&stdout).lines().map(String::from).collect();
+    assert_eq!(rows.first().map(String::as_str), Some("NAME READY STATUS RESTARTS AGE"), "{stdout}");
+    assert_eq!(rows.get(1).map(String::as_str), Some("web 0/1 Pending 0 AGE"), "{stdout}");
+    assert_eq!(rows.last().map(String::as_str), Some("web 1/1 Running 0 AGE"), "{stdout}");
     // delete waits for the pod to be gone, via a watch with fieldSelector=metadata.name.
     assert_eq!(
         e.ok(&["delete", "pod", "web", "--wait=true"]).await,
@@ -440,9 +449,10 @@ async fn kubectl_typed_creates_and_namespace_lifecycle() {
         .await,
         "deployment.apps/web created\n"
     );
+    e.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]).await;
     assert_eq!(
         norm(&e.ok(&["get", "deploy", "web"]).await),
-        "NAME READY UP-TO-DATE AVAILABLE AGE\nweb 0/2 2 0 AGE"
+        "NAME READY UP-TO-DATE AVAILABLE AGE\nweb 2/2 2 2 AGE"
     );
     assert_eq!(
         e.ok(&[
@@ -509,11 +519,13 @@ async fn kubectl_typed_creates_and_namespace_lifecycle() {
                 "get",
                 "pods",
                 "--sort-by=.spec.containers[0].image",
-                "--no-headers"
+                "--no-headers",
+                "-o",
+                "custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[0].image"
             ])
             .await
         ),
-        "sorted-a 0/1 Pending 0 AGE\nsorted-b 0/1 Pending 0 AGE"
+        "sorted-a alpine\nsorted-b busybox"
     );
     let dup = e.run(&["create", "configmap", "cfg"]).await;
     assert_eq!(
@@ -572,13 +584,18 @@ async fn kubectl_whoami_can_i_list_and_logs() {
         "{list}"
     );
     e.ok(&["run", "p", "--image=nginx"]).await;
+    e.ok(&["wait", "--for=condition=Ready", "pod/p", "--timeout=20s"]).await;
     let logs = e.run(&["logs", "p"]).await;
-    assert_eq!(
-        (logs.code, logs.stderr.as_str()),
-        (
-            1,
-            "Error from server (BadRequest): container \"p\" in pod \"p\" is waiting to start: ContainerCreating\n"
-        )
+    assert_eq!(logs.code, 0, "{}", logs.stderr);
+    assert!(logs.stdout.contains("Configuration complete; ready for start up"), "{}", logs.stdout);
+    // A typo in the image: the container never starts, and logs say why.
+    e.ok(&["run", "q", "--image=nginxx"]).await;
+    let logs = e.run(&["logs", "q"]).await;
+    assert_eq!(logs.code, 1);
+    assert!(
+        logs.stderr.starts_with("Error from server (BadRequest): container \"q\" in pod \"q\" is waiting to start: "),
+        "{}",
+        logs.stderr
     );
     let missing = e.run(&["logs", "nope"]).await;
     assert_eq!(
