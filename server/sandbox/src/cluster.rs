@@ -136,6 +136,17 @@ impl Cluster {
         self.state.manager.nudge();
     }
 
+    /// The control loop settled for the first time: the cluster has booted. Its boot-time
+    /// history (system pods starting) leaves the watch cache, as a real apiserver's watch cache
+    /// only holds a recent window; watches from before now get 410 Gone and relist.
+    pub(crate) fn booted(&self) {
+        self.state
+            .runtime
+            .booted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.store().compact(0);
+    }
+
     /// The node side of the cluster (processes, volumes, logs).
     pub(crate) fn runtime(&self) -> &Arc<crate::runtime::Runtime> {
         &self.state.runtime

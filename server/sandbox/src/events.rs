@@ -40,6 +40,15 @@ pub fn record(
         .as_str()
         .filter(|n| !n.is_empty())
         .unwrap_or("default");
+    // NB: a fresh cluster's system pods start before anyone looks; like a kind cluster whose
+    // boot Events have long expired, they leave none (and cost no memory in every cluster).
+    let booting = !cluster
+        .runtime()
+        .booted
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if booting && matches!(ns, "kube-system" | "local-path-storage") {
+        return;
+    }
     let uid = md["uid"].as_str().unwrap_or_default();
     let now = meta::now();
     let (existing, _) = cluster.store().list(*ids::EVENTS, Some(ns));

@@ -86,6 +86,9 @@ pub(crate) fn builtin() -> Vec<Box<dyn Controller>> {
     ]
 }
 
+/// A cluster has booted once no controller has work due within this window.
+const SETTLE_WINDOW: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// How many reconcile rounds run back to back before the loop yields to other clusters.
 const MAX_ROUNDS_PER_WAKE: usize = 64;
 
@@ -140,6 +143,7 @@ async fn run(
         })
         .collect();
     let mut resync = true;
+    let mut settled = false;
     loop {
         // NB: only a weak reference lives across the await, so dropping the last Cluster
         // handle ends the loop (the store's sender goes and the feed closes).
@@ -193,6 +197,14 @@ async fn run(
                             }
                         }
                     }
+                }
+            }
+            if !settled && queues.iter().all(|q| q.pending.is_empty()) {
+                let soon = Instant::now() + SETTLE_WINDOW;
+                let busy = queues.iter().any(|q| q.timers.values().any(|at| *at <= soon));
+                if !busy {
+                    settled = true;
+                    cx.cluster().booted();
                 }
             }
         }

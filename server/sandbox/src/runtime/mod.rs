@@ -66,6 +66,8 @@ pub struct Runtime {
     pub(crate) exec_sessions: std::sync::atomic::AtomicUsize,
     /// Bytes the cluster's containers may still write (shared by every container's files).
     pub(crate) quota: Arc<kubedojo_images::Quota>,
+    /// The cluster has finished booting (system pods running).
+    pub(crate) booted: std::sync::atomic::AtomicBool,
     wake: Manager,
 }
 
@@ -87,6 +89,7 @@ impl Runtime {
             nodes: Mutex::new(HashMap::new()),
             exec_sessions: std::sync::atomic::AtomicUsize::new(0),
             quota: kubedojo_images::Quota::new(limits.data_bytes),
+            booted: std::sync::atomic::AtomicBool::new(false),
             wake,
         }
     }

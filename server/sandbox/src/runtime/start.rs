@@ -9,7 +9,7 @@ use crate::cluster::Cluster;
 use crate::registry::ids;
 use bytes::Bytes;
 use chrono::Utc;
-use kubedojo_images::{ContainerFs, Image, Mount, Process, ProcessSpec, Signal, Stdio};
+use kubedojo_images::{ContainerFs, Image, Mount, ProcessSpec, Signal, Stdio};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -274,6 +274,13 @@ pub(crate) fn launch(
     exec: ExecEnv,
 ) -> Result<(), Terminated> {
     let started = Utc::now();
+    let image = match kind {
+        ImageKind::System => {
+            launch_system(runtime, pod, c, exec, started);
+            return Ok(());
+        }
+        ImageKind::App(image) => image,
+    };
     let tty = spec_container["tty"] == true;
     let wants_stdin = spec_container["stdin"] == true;
     let (out_w, out_r) = tokio::io::duplex(64 * 1024);
@@ -284,29 +291,24 @@ pub(crate) fn launch(
     } else {
         (None, None)
     };
-    let process = match kind {
-        ImageKind::System => Ok(idle_process()),
-        ImageKind::App(image) => {
-            let argv = argv(image, spec_container, &exec.env);
-            kubedojo_images::spawn(
-                ProcessSpec {
-                    image,
-                    argv,
-                    env: exec.env.clone(),
-                    workdir: exec.workdir.clone(),
-                    hostname: exec.hostname.clone(),
-                    fs: exec.fs.clone(),
-                    net: exec.net.clone(),
-                    tty,
-                },
-                Stdio {
-                    stdin: stdin_proc.map(|s| Box::new(s) as Box<dyn AsyncRead + Send + Unpin>),
-                    stdout: Box::new(out_w),
-                    stderr: Box::new(err_w),
-                },
-            )
-        }
-    };
+    let argv = argv(image, spec_container, &exec.env);
+    let process = kubedojo_images::spawn(
+        ProcessSpec {
+            image,
+            argv,
+            env: exec.env.clone(),
+            workdir: exec.workdir.clone(),
+            hostname: exec.hostname.clone(),
+            fs: exec.fs.clone(),
+            net: exec.net.clone(),
+            tty,
+        },
+        Stdio {
+            stdin: stdin_proc.map(|s| Box::new(s) as Box<dyn AsyncRead + Send + Unpin>),
+            stdout: Box::new(out_w),
+            stderr: Box::new(err_w),
+        },
+    );
     let mut process = match process {
         Ok(p) => p,
         Err(e) => {
@@ -322,7 +324,7 @@ pub(crate) fn launch(
         }
     };
     let log = Log::default();
-    let (output, _) = broadcast::channel::<Bytes>(256);
+    let (output, _) = broadcast::channel::<Bytes>(64);
     let cap_out = tokio::spawn(capture(out_r, log.clone(), output.clone()));
     let cap_err = tokio::spawn(capture(err_r, log.clone(), output.clone()));
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel::<Signal>();
@@ -352,50 +354,66 @@ pub(crate) fn launch(
         })
         .await;
         log.close();
-        if let Some(pod) = weak_pod.upgrade() {
-            let mut cs = pod.containers.lock();
-            if let Some(c) = cs.iter_mut().find(|c| c.name == name && c.instance == instance) {
-                let code = status.0;
-                c.state = CState::Terminated(Terminated {
-                    exit_code: code,
-                    reason: if code == 0 { "Completed" } else { "Error" }.into(),
-                    message: None,
-                    started,
-                    finished: Utc::now(),
-                });
-                c.signals = None;
-                c.output = None;
-                c.stdin = None;
-                c.ready = false;
-            }
-        }
+        record_exit(&weak_pod, &name, instance, status.0, started);
         wake.nudge();
     });
     Ok(())
 }
 
-/// A process for system images: runs until told to stop.
-fn idle_process() -> Process {
-    let (process, mut control) = Process::pair();
+/// System components idle until stopped: one task, no pipes (they print nothing), so the
+/// dozen system pods of every cluster cost little.
+fn launch_system(
+    runtime: &Arc<Runtime>,
+    pod: &Arc<PodRt>,
+    c: &mut ContainerRt,
+    exec: ExecEnv,
+    started: chrono::DateTime<Utc>,
+) {
+    let (sig_tx, mut sig_rx) = mpsc::unbounded_channel::<Signal>();
+    c.log = Log::default();
+    c.state = CState::Running { started };
+    c.signals = Some(sig_tx);
+    c.output = None;
+    c.stdin = None;
+    c.exec_env = Some(exec);
+    c.ready = false;
+    c.probe = super::probes::ProbeState::default();
+    let weak_pod: Weak<PodRt> = Arc::downgrade(pod);
+    let name = c.name.clone();
+    let instance = c.instance;
+    let wake = runtime.wake.clone();
     tokio::spawn(async move {
-        loop {
-            let sig = *control.signal.borrow_and_update();
-            match sig {
-                Some(Signal::Term) => return control.exit(kubedojo_images::ExitStatus(0)),
-                Some(Signal::Kill) => return control.exit(kubedojo_images::ExitStatus(137)),
-                None => {}
-            }
-            if control.signal.changed().await.is_err() {
-                return control.exit(kubedojo_images::ExitStatus(137));
-            }
-        }
+        let code = match sig_rx.recv().await {
+            Some(Signal::Term) => 0,
+            Some(Signal::Kill) | None => 137,
+        };
+        record_exit(&weak_pod, &name, instance, code, started);
+        wake.nudge();
     });
-    process
+}
+
+/// Record how a container instance ended (if it is still the current one).
+fn record_exit(pod: &Weak<PodRt>, name: &str, instance: u32, code: i32, started: chrono::DateTime<Utc>) {
+    let Some(pod) = pod.upgrade() else { return };
+    let mut cs = pod.containers.lock();
+    if let Some(c) = cs.iter_mut().find(|c| c.name == name && c.instance == instance) {
+        c.state = CState::Terminated(Terminated {
+            exit_code: code,
+            reason: if code == 0 { "Completed" } else { "Error" }.into(),
+            message: None,
+            started,
+            finished: Utc::now(),
+        });
+        c.signals = None;
+        c.output = None;
+        c.stdin = None;
+        c.ready = false;
+    }
 }
 
 /// Copy a process stream into the log (line by line) and to attached clients (raw).
 async fn capture(mut r: impl AsyncRead + Unpin, log: Log, output: broadcast::Sender<Bytes>) {
-    let mut buf = vec![0u8; 8192];
+    let mut buf = vec![0u8; 2048];
     let mut pending: Vec<u8> = Vec::new();
     loop {
         let n = match r.read(&mut buf).await {
