@@ -134,7 +134,10 @@ async fn kubectl_rollout_status_and_history_for_a_deployment() {
     let kubelet = run_kubelet(Api::<Pod>::default_namespaced(e.cluster.client()));
     e.ok(&["apply", "-f", "-"], Some(DEPLOY)).await;
     let out = e
-        .ok(&["rollout", "status", "deployment/web", "--timeout=30s"], None)
+        .ok(
+            &["rollout", "status", "deployment/web", "--timeout=30s"],
+            None,
+        )
         .await;
     assert!(
         out.ends_with("deployment \"web\" successfully rolled out\n"),
@@ -146,7 +149,10 @@ async fn kubectl_rollout_status_and_history_for_a_deployment() {
     )
     .await;
     let out = e
-        .ok(&["rollout", "status", "deployment/web", "--timeout=30s"], None)
+        .ok(
+            &["rollout", "status", "deployment/web", "--timeout=30s"],
+            None,
+        )
         .await;
     assert!(
         out.ends_with("deployment \"web\" successfully rolled out\n"),
@@ -160,10 +166,20 @@ async fn kubectl_rollout_status_and_history_for_a_deployment() {
     let rs = e.ok(&["get", "rs", "--no-headers"], None).await;
     let mut counts: Vec<String> = rs
         .lines()
-        .map(|l| l.split_whitespace().skip(1).take(3).collect::<Vec<_>>().join(" "))
+        .map(|l| {
+            l.split_whitespace()
+                .skip(1)
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     counts.sort();
-    assert_eq!(counts, vec!["0 0 0".to_string(), "3 3 3".to_string()], "{rs}");
+    assert_eq!(
+        counts,
+        vec!["0 0 0".to_string(), "3 3 3".to_string()],
+        "{rs}"
+    );
     kubelet.abort();
 }
 
@@ -173,19 +189,27 @@ async fn kubectl_rollout_status_for_a_statefulset_and_pvc_protection() {
     let kubelet = run_kubelet(Api::<Pod>::default_namespaced(e.cluster.client()));
     e.ok(&["apply", "-f", "-"], Some(STS)).await;
     let out = e
-        .ok(&["rollout", "status", "statefulset/mysql", "--timeout=30s"], None)
+        .ok(
+            &["rollout", "status", "statefulset/mysql", "--timeout=30s"],
+            None,
+        )
         .await;
     assert!(
         out.contains("statefulset rolling update complete 2 pods at revision mysql-"),
         "{out}"
     );
-    let crs = e.ok(&["get", "controllerrevisions", "--no-headers"], None).await;
+    let crs = e
+        .ok(&["get", "controllerrevisions", "--no-headers"], None)
+        .await;
     let cols: Vec<&str> = crs.split_whitespace().collect();
     assert!(cols[0].starts_with("mysql-"), "{crs}");
     assert_eq!(cols[1], "statefulset.apps/mysql", "{crs}");
     assert_eq!(cols[2], "1", "{crs}");
     let pvcs = e.ok(&["get", "pvc", "--no-headers"], None).await;
-    let names: Vec<&str> = pvcs.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let names: Vec<&str> = pvcs
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(names, vec!["data-mysql-0", "data-mysql-1"], "{pvcs}");
     // The claims wait for their first consumer (kind's standard class) until a scheduler
     // picks a node; a claim in use stays Terminating when deleted.
@@ -193,14 +217,27 @@ async fn kubectl_rollout_status_for_a_statefulset_and_pvc_protection() {
         .await;
     let status = e
         .ok(
-            &["get", "pvc", "data-mysql-0", "-o", "jsonpath={.metadata.finalizers}"],
+            &[
+                "get",
+                "pvc",
+                "data-mysql-0",
+                "-o",
+                "jsonpath={.metadata.finalizers}",
+            ],
             None,
         )
         .await;
     assert_eq!(status, "[\"kubernetes.io/pvc-protection\"]");
-    let row = e.ok(&["get", "pvc", "data-mysql-0", "--no-headers"], None).await;
-    assert!(row.split_whitespace().nth(1) == Some("Terminating"), "{row}");
-    let eps = e.ok(&["get", "endpoints", "mysql", "--no-headers"], None).await;
+    let row = e
+        .ok(&["get", "pvc", "data-mysql-0", "--no-headers"], None)
+        .await;
+    assert!(
+        row.split_whitespace().nth(1) == Some("Terminating"),
+        "{row}"
+    );
+    let eps = e
+        .ok(&["get", "endpoints", "mysql", "--no-headers"], None)
+        .await;
     assert!(eps.contains(":3306"), "{eps}");
     kubelet.abort();
 }

@@ -91,7 +91,10 @@ async fn endpoints_and_slices_list_ready_and_not_ready_pods_with_named_ports() {
     assert_eq!(subset["addresses"][0]["ip"], json!(ready_ip));
     assert_eq!(subset["addresses"][0]["targetRef"]["kind"], "Pod");
     assert_eq!(subset["addresses"][0]["targetRef"]["name"], "web-a");
-    assert_eq!(subset["notReadyAddresses"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        subset["notReadyAddresses"].as_array().map(Vec::len),
+        Some(1)
+    );
     assert_eq!(
         subset["ports"],
         json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
@@ -112,7 +115,10 @@ async fn endpoints_and_slices_list_ready_and_not_ready_pods_with_named_ports() {
         "endpointslice-controller.k8s.io"
     );
     assert_eq!(v["addressType"], "IPv4");
-    assert_eq!(v["ports"], json!([{"name": "web", "port": 8080, "protocol": "TCP"}]));
+    assert_eq!(
+        v["ports"],
+        json!([{"name": "web", "port": 8080, "protocol": "TCP"}])
+    );
     let by_ip = |ip: &str| {
         v["endpoints"]
             .as_array()
@@ -151,7 +157,15 @@ async fn headless_service_publishes_hostnames_and_not_ready_addresses_when_asked
     let svcs: Api<Service> = Api::default_namespaced(client.clone());
     let eps: Api<Endpoints> = Api::default_namespaced(client.clone());
     let slices: Api<EndpointSlice> = Api::default_namespaced(client.clone());
-    create(&svcs, &service("mysql", "mysql", json!({"clusterIP": "None", "ports": [{"port": 3306}]}))).await;
+    create(
+        &svcs,
+        &service(
+            "mysql",
+            "mysql",
+            json!({"clusterIP": "None", "ports": [{"port": 3306}]}),
+        ),
+    )
+    .await;
     create(
         &svcs,
         &service("mysql-all", "mysql", json!({"clusterIP": "None", "publishNotReadyAddresses": true, "ports": [{"port": 3306}]})),
@@ -162,8 +176,24 @@ async fn headless_service_publishes_hostnames_and_not_ready_addresses_when_asked
         headless.spec.and_then(|s| s.cluster_ip).as_deref(),
         Some("None")
     );
-    create(&pods, &pod("mysql-0", "mysql", json!({"hostname": "mysql-0", "subdomain": "mysql"}))).await;
-    create(&pods, &pod("mysql-1", "mysql", json!({"hostname": "mysql-1", "subdomain": "mysql"}))).await;
+    create(
+        &pods,
+        &pod(
+            "mysql-0",
+            "mysql",
+            json!({"hostname": "mysql-0", "subdomain": "mysql"}),
+        ),
+    )
+    .await;
+    create(
+        &pods,
+        &pod(
+            "mysql-1",
+            "mysql",
+            json!({"hostname": "mysql-1", "subdomain": "mysql"}),
+        ),
+    )
+    .await;
     let ip0 = mark_ready(&pods, "mysql-0").await;
     let ip1 = mark_running_not_ready(&pods, "mysql-1").await;
     let ep = eventually("headless endpoints", || {
@@ -176,7 +206,10 @@ async fn headless_service_publishes_hostnames_and_not_ready_addresses_when_asked
     .await;
     assert_eq!(ep["subsets"][0]["addresses"][0]["ip"], json!(ip0));
     assert_eq!(ep["subsets"][0]["addresses"][0]["hostname"], "mysql-0");
-    assert_eq!(ep["subsets"][0]["ports"], json!([{"port": 3306, "protocol": "TCP"}]));
+    assert_eq!(
+        ep["subsets"][0]["ports"],
+        json!([{"port": 3306, "protocol": "TCP"}])
+    );
     let slice = eventually("slice with hostname", || {
         let slices = &slices;
         async move {
@@ -245,7 +278,15 @@ async fn namespace_deletion_removes_contents_then_the_namespace() {
         async move { sas.get_opt("default").await.ok().flatten() }
     })
     .await;
-    create(&pods, &pod("web", "web", json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}))).await;
+    create(
+        &pods,
+        &pod(
+            "web",
+            "web",
+            json!({"volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]}),
+        ),
+    )
+    .await;
     let deploy: Deployment = serde_json::from_value(json!({
         "metadata": {"name": "api"},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
@@ -328,15 +369,21 @@ async fn namespace_deletion_removes_contents_then_the_namespace() {
             .unwrap_or(true)
     );
     let store = c.store();
-    let leftover: usize = ["pods", "persistentvolumeclaims", "replicasets", "deployments", "serviceaccounts"]
-        .iter()
-        .filter_map(|p| {
-            kubedojo_sandbox::registry::RESOURCES
-                .iter()
-                .position(|r| r.plural == *p)
-        })
-        .map(|id| store.count(id, Some("team")))
-        .sum();
+    let leftover: usize = [
+        "pods",
+        "persistentvolumeclaims",
+        "replicasets",
+        "deployments",
+        "serviceaccounts",
+    ]
+    .iter()
+    .filter_map(|p| {
+        kubedojo_sandbox::registry::RESOURCES
+            .iter()
+            .position(|r| r.plural == *p)
+    })
+    .map(|id| store.count(id, Some("team")))
+    .sum();
     assert_eq!(leftover, 0);
 }
 
@@ -386,7 +433,11 @@ async fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
         .expect("t")
         .expect("delete");
     sleep(Duration::from_millis(200)).await;
-    let d = deploys.get_opt("api").await.expect("get").expect("still there");
+    let d = deploys
+        .get_opt("api")
+        .await
+        .expect("get")
+        .expect("still there");
     assert!(d.metadata.deletion_timestamp.is_some());
     assert!(
         d.metadata
@@ -394,7 +445,14 @@ async fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
             .unwrap_or_default()
             .contains(&"foregroundDeletion".to_string())
     );
-    assert_eq!(rss.list(&ListParams::default()).await.expect("rs").items.len(), 1);
+    assert_eq!(
+        rss.list(&ListParams::default())
+            .await
+            .expect("rs")
+            .items
+            .len(),
+        1
+    );
     timeout(
         T,
         pods.patch(
@@ -411,5 +469,57 @@ async fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
         async move { deploys.get_opt("api").await.ok()?.is_none().then_some(()) }
     })
     .await;
-    assert!(rss.list(&ListParams::default()).await.expect("rs").items.is_empty());
+    assert!(
+        rss.list(&ListParams::default())
+            .await
+            .expect("rs")
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn service_type_changes_keep_the_cluster_ip_and_manage_node_ports() {
+    let c = Sandbox::default().create_cluster();
+    let svcs: Api<Service> = Api::default_namespaced(c.client());
+    create(
+        &svcs,
+        &service("web", "web", json!({"ports": [{"port": 80}]})),
+    )
+    .await;
+    let before = serde_json::to_value(svcs.get("web").await.expect("svc")).expect("json");
+    let ip = before["spec"]["clusterIP"].clone();
+    assert!(ip.as_str().is_some_and(|s| s.starts_with("10.96.")), "{ip}");
+    let patch = |ty: &str| json!({"spec": {"type": ty}});
+    let node_port = timeout(
+        T,
+        svcs.patch(
+            "web",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(patch("NodePort")),
+        ),
+    )
+    .await
+    .expect("t")
+    .expect("to NodePort");
+    let v = serde_json::to_value(node_port).expect("json");
+    assert_eq!(v["spec"]["clusterIP"], ip);
+    let np = v["spec"]["ports"][0]["nodePort"]
+        .as_i64()
+        .expect("nodePort");
+    assert!((30000..=32767).contains(&np), "{np}");
+    let back = timeout(
+        T,
+        svcs.patch(
+            "web",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(patch("ClusterIP")),
+        ),
+    )
+    .await
+    .expect("t")
+    .expect("to ClusterIP");
+    let v = serde_json::to_value(back).expect("json");
+    assert_eq!(v["spec"]["clusterIP"], ip);
+    assert!(v["spec"]["ports"][0]["nodePort"].is_null(), "{v}");
 }

@@ -12,7 +12,8 @@ use std::time::Duration;
 use tokio::time::{sleep, timeout};
 
 fn pvc(name: &str, class: Option<&str>, size: &str) -> PersistentVolumeClaim {
-    let mut spec = json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}});
+    let mut spec =
+        json!({"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}}});
     if let Some(c) = class {
         spec["storageClassName"] = json!(c);
     }
@@ -92,13 +93,19 @@ async fn default_immediate_class_provisions_and_binds() {
     let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
     let pvs: Api<PersistentVolume> = Api::all(client.clone());
     let events: Api<Event> = Api::default_namespaced(client.clone());
-    let created = timeout(T, pvcs.create(&PostParams::default(), &pvc("data", None, "2Gi")))
-        .await
-        .expect("t")
-        .expect("create");
+    let created = timeout(
+        T,
+        pvcs.create(&PostParams::default(), &pvc("data", None, "2Gi")),
+    )
+    .await
+    .expect("t")
+    .expect("create");
     let uid = created.metadata.uid.clone().expect("uid");
     assert_eq!(
-        created.spec.as_ref().and_then(|s| s.storage_class_name.as_deref()),
+        created
+            .spec
+            .as_ref()
+            .and_then(|s| s.storage_class_name.as_deref()),
         Some("fast-local")
     );
     assert_eq!(
@@ -114,8 +121,14 @@ async fn default_immediate_class_provisions_and_binds() {
     for (k, v) in [
         ("pv.kubernetes.io/bind-completed", "yes"),
         ("pv.kubernetes.io/bound-by-controller", "yes"),
-        ("volume.kubernetes.io/storage-provisioner", "rancher.io/local-path"),
-        ("volume.beta.kubernetes.io/storage-provisioner", "rancher.io/local-path"),
+        (
+            "volume.kubernetes.io/storage-provisioner",
+            "rancher.io/local-path",
+        ),
+        (
+            "volume.beta.kubernetes.io/storage-provisioner",
+            "rancher.io/local-path",
+        ),
     ] {
         assert_eq!(annotation(&claim, k).as_deref(), Some(v), "{k}");
     }
@@ -137,7 +150,10 @@ async fn default_immediate_class_provisions_and_binds() {
         Some(vec!["kubernetes.io/pv-protection".to_string()])
     );
     let spec = pv.spec.clone().expect("spec");
-    assert_eq!(spec.persistent_volume_reclaim_policy.as_deref(), Some("Delete"));
+    assert_eq!(
+        spec.persistent_volume_reclaim_policy.as_deref(),
+        Some("Delete")
+    );
     assert_eq!(spec.storage_class_name.as_deref(), Some("fast-local"));
     let cr = spec.claim_ref.expect("claimRef");
     assert_eq!(cr.uid.as_deref(), Some(uid.as_str()));
@@ -145,12 +161,11 @@ async fn default_immediate_class_provisions_and_binds() {
     assert!(cr.resource_version.is_some());
     assert_eq!(
         spec.host_path.map(|h| h.path),
-        Some(format!("/var/local-path-provisioner/{pv_name}_default_data"))
+        Some(format!(
+            "/var/local-path-provisioner/{pv_name}_default_data"
+        ))
     );
-    assert_eq!(
-        pv.status.and_then(|s| s.phase).as_deref(),
-        Some("Bound")
-    );
+    assert_eq!(pv.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
     assert!(
         has_event(
             &events,
@@ -169,10 +184,13 @@ async fn wait_for_first_consumer_waits_for_the_selected_node() {
     let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
     let pvs: Api<PersistentVolume> = Api::all(client.clone());
     let events: Api<Event> = Api::default_namespaced(client.clone());
-    let created = timeout(T, pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")))
-        .await
-        .expect("t")
-        .expect("create");
+    let created = timeout(
+        T,
+        pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")),
+    )
+    .await
+    .expect("t")
+    .expect("create");
     let uid = created.metadata.uid.expect("uid");
     eventually("WaitForFirstConsumer event", || {
         let events = &events;
@@ -242,7 +260,10 @@ async fn missing_class_reports_provisioning_failed() {
     })
     .await;
     let claim = pvcs.get("data").await.expect("get");
-    assert_eq!(claim.status.and_then(|s| s.phase).as_deref(), Some("Pending"));
+    assert_eq!(
+        claim.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
 }
 
 #[tokio::test]
@@ -252,10 +273,13 @@ async fn no_class_and_no_default_reports_failed_binding() {
     replace_default_class(&client, None).await;
     let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
     let events: Api<Event> = Api::default_namespaced(client.clone());
-    let created = timeout(T, pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")))
-        .await
-        .expect("t")
-        .expect("create");
+    let created = timeout(
+        T,
+        pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")),
+    )
+    .await
+    .expect("t")
+    .expect("create");
     assert_eq!(
         created.spec.and_then(|s| s.storage_class_name),
         None,
@@ -276,7 +300,10 @@ async fn no_class_and_no_default_reports_failed_binding() {
     })
     .await;
     let claim = pvcs.get("data").await.expect("get");
-    assert_eq!(claim.status.and_then(|s| s.phase).as_deref(), Some("Pending"));
+    assert_eq!(
+        claim.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
 }
 
 #[tokio::test]
@@ -291,10 +318,13 @@ async fn static_binding_picks_the_smallest_matching_volume() {
         ("tiny", "500Mi", json!(["ReadWriteOnce"])),
         ("rwx-only", "1Gi", json!(["ReadWriteMany"])),
     ] {
-        timeout(T, pvs.create(&PostParams::default(), &static_pv(n, size, modes, "Retain")))
-            .await
-            .expect("t")
-            .expect("create pv");
+        timeout(
+            T,
+            pvs.create(&PostParams::default(), &static_pv(n, size, modes, "Retain")),
+        )
+        .await
+        .expect("t")
+        .expect("create pv");
     }
     eventually("PVs Available", || {
         let pvs = &pvs;
@@ -323,7 +353,10 @@ async fn static_binding_picks_the_smallest_matching_volume() {
     );
     assert_eq!(pv.status.and_then(|s| s.phase).as_deref(), Some("Bound"));
     let big = pvs.get("big").await.expect("pv");
-    assert_eq!(big.status.and_then(|s| s.phase).as_deref(), Some("Available"));
+    assert_eq!(
+        big.status.and_then(|s| s.phase).as_deref(),
+        Some("Available")
+    );
 }
 
 #[tokio::test]
@@ -375,7 +408,10 @@ async fn reclaim_retain_releases_and_delete_removes_the_volume() {
     })
     .await;
     assert_eq!(
-        kept.spec.and_then(|s| s.claim_ref).and_then(|r| r.name).as_deref(),
+        kept.spec
+            .and_then(|s| s.claim_ref)
+            .and_then(|r| r.name)
+            .as_deref(),
         Some("static")
     );
     eventually("dynamic PV deleted", || {
@@ -392,10 +428,13 @@ async fn pvc_protection_keeps_a_claim_in_use_terminating() {
     replace_default_class(&client, Some("fast-local")).await;
     let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
-    timeout(T, pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")))
-        .await
-        .expect("t")
-        .expect("pvc");
+    timeout(
+        T,
+        pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")),
+    )
+    .await
+    .expect("t")
+    .expect("pvc");
     let pod: Pod = serde_json::from_value(json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "db"},

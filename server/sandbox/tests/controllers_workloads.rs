@@ -3,7 +3,7 @@
 
 mod controllers_support;
 
-use controllers_support::{T, eventually, events_for, has_event, mark_ready, run_kubelet};
+use controllers_support::{T, events_for, eventually, has_event, mark_ready, run_kubelet};
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -134,7 +134,8 @@ async fn deployment_creates_replicaset_and_pods_with_names_labels_owners() {
     assert!(hash.len() >= 8, "{hash}");
     let ann = rs.metadata.annotations.clone().unwrap_or_default();
     assert_eq!(
-        ann.get("deployment.kubernetes.io/revision").map(String::as_str),
+        ann.get("deployment.kubernetes.io/revision")
+            .map(String::as_str),
         Some("1")
     );
     let spec = rs.spec.clone();
@@ -162,13 +163,23 @@ async fn deployment_creates_replicaset_and_pods_with_names_labels_owners() {
             .expect("pod name prefix");
         assert_eq!(suffix.len(), 5, "{n}");
         assert!(
-            suffix.chars().all(|ch| "bcdfghjklmnpqrstvwxz2456789".contains(ch)),
+            suffix
+                .chars()
+                .all(|ch| "bcdfghjklmnpqrstvwxz2456789".contains(ch)),
             "{n}"
         );
         let labels = p.metadata.labels.clone().unwrap_or_default();
         assert_eq!(labels.get("app").map(String::as_str), Some("web"));
         assert_eq!(labels.get("pod-template-hash"), Some(&hash));
-        assert!(has_event(&events, &rs_name, "SuccessfulCreate", &format!("Created pod: {n}")).await);
+        assert!(
+            has_event(
+                &events,
+                &rs_name,
+                "SuccessfulCreate",
+                &format!("Created pod: {n}")
+            )
+            .await
+        );
     }
     assert!(
         has_event(
@@ -293,7 +304,10 @@ async fn deployment_scales_and_rolls_out_a_new_revision() {
         .iter()
         .find(|c| c.type_.as_deref() == Some("Progressing"))
         .expect("Progressing");
-    assert_eq!(progressing.reason.as_deref(), Some("NewReplicaSetAvailable"));
+    assert_eq!(
+        progressing.reason.as_deref(),
+        Some("NewReplicaSetAvailable")
+    );
     assert_eq!(
         progressing.message.as_deref(),
         Some(format!("ReplicaSet \"{}\" has successfully progressed.", name(new)).as_str())
@@ -368,9 +382,16 @@ async fn recreate_scales_old_to_zero_before_the_new_replicaset() {
         .map(|(_, m)| m)
         .collect();
     assert_eq!(scaling.len(), 3, "{scaling:?}");
-    assert!(scaling[0].starts_with("Scaled up replica set db-") && scaling[0].ends_with("from 0 to 2"));
-    assert!(scaling[1].starts_with("Scaled down replica set db-") && scaling[1].ends_with("from 2 to 0"));
-    assert!(scaling[2].starts_with("Scaled up replica set db-") && scaling[2].ends_with("from 0 to 2"));
+    assert!(
+        scaling[0].starts_with("Scaled up replica set db-") && scaling[0].ends_with("from 0 to 2")
+    );
+    assert!(
+        scaling[1].starts_with("Scaled down replica set db-")
+            && scaling[1].ends_with("from 2 to 0")
+    );
+    assert!(
+        scaling[2].starts_with("Scaled up replica set db-") && scaling[2].ends_with("from 0 to 2")
+    );
     assert_ne!(scaling[0], scaling[2], "a different ReplicaSet");
 }
 
@@ -418,11 +439,15 @@ async fn statefulset_creates_in_order_with_claims_first() {
     );
     let labels = p0.metadata.labels.clone().unwrap_or_default();
     assert_eq!(
-        labels.get("statefulset.kubernetes.io/pod-name").map(String::as_str),
+        labels
+            .get("statefulset.kubernetes.io/pod-name")
+            .map(String::as_str),
         Some("mysql-0")
     );
     assert_eq!(
-        labels.get("apps.kubernetes.io/pod-index").map(String::as_str),
+        labels
+            .get("apps.kubernetes.io/pod-index")
+            .map(String::as_str),
         Some("0")
     );
     let rev = labels
@@ -444,7 +469,12 @@ async fn statefulset_creates_in_order_with_claims_first() {
         async move { pods.get_opt("mysql-1").await.ok().flatten() }
     })
     .await;
-    assert!(timeout(T, pvcs.get("data-mysql-1")).await.expect("t").is_ok());
+    assert!(
+        timeout(T, pvcs.get("data-mysql-1"))
+            .await
+            .expect("t")
+            .is_ok()
+    );
     sleep(Duration::from_millis(100)).await;
     assert!(pods.get_opt("mysql-2").await.expect("get").is_none());
     mark_ready(&pods, "mysql-1").await;
@@ -692,7 +722,13 @@ async fn statefulset_when_deleted_delete_owns_claims() {
         .expect("delete");
     eventually("claim deleted with the set", || {
         let pvcs = &pvcs;
-        async move { pvcs.get_opt("data-web-0").await.ok()?.is_none().then_some(()) }
+        async move {
+            pvcs.get_opt("data-web-0")
+                .await
+                .ok()?
+                .is_none()
+                .then_some(())
+        }
     })
     .await;
 }
