@@ -180,6 +180,33 @@ async fn kubectl_rollout_status_and_history_for_a_deployment() {
         vec!["0 0 0".to_string(), "3 3 3".to_string()],
         "{rs}"
     );
+    // Undo: the first ReplicaSet comes back as revision 3.
+    e.ok(&["rollout", "undo", "deployment/web"], None).await;
+    e.ok(
+        &["rollout", "status", "deployment/web", "--timeout=30s"],
+        None,
+    )
+    .await;
+    let image = e
+        .ok(
+            &[
+                "get",
+                "deploy",
+                "web",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].image}",
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(image, "nginx:1.27");
+    let history = e.ok(&["rollout", "history", "deployment/web"], None).await;
+    let revisions: Vec<&str> = history
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(revisions, vec!["2", "3"], "{history}");
     kubelet.abort();
 }
 

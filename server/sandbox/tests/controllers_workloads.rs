@@ -838,3 +838,63 @@ async fn statefulset_rolling_update_goes_highest_first_to_the_new_revision() {
         ]
     );
 }
+
+#[tokio::test]
+async fn recreated_statefulset_adopts_orphaned_pods() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let kubelet = run_kubelet(pods.clone());
+    create_set(&sets, &statefulset("web", 2, "OrderedReady", retain())).await;
+    eventually("2 ready", || {
+        let sets = &sets;
+        async move {
+            let st = sets.get("web").await.ok()?.status?;
+            (st.ready_replicas == Some(2)).then_some(())
+        }
+    })
+    .await;
+    let before = pods.get("web-0").await.expect("pod").metadata.uid;
+    timeout(T, sets.delete("web", &DeleteParams::orphan()))
+        .await
+        .expect("t")
+        .expect("orphan delete");
+    eventually("set gone", || {
+        let sets = &sets;
+        async move { sets.get_opt("web").await.ok()?.is_none().then_some(()) }
+    })
+    .await;
+    let orphan = pods.get("web-0").await.expect("pod survives");
+    assert!(
+        orphan
+            .metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let set = create_set(&sets, &statefulset("web", 2, "OrderedReady", retain())).await;
+    let uid = set.metadata.uid.expect("uid");
+    let adopted = eventually("adopted", || {
+        let (pods, uid) = (&pods, &uid);
+        async move {
+            let p = pods.get("web-0").await.ok()?;
+            p.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|r| r.uid == *uid)
+                .then_some(p)
+        }
+    })
+    .await;
+    kubelet.abort();
+    assert_eq!(adopted.metadata.uid, before, "the same pod, not a new one");
+}
+
+async fn create_set(sets: &Api<StatefulSet>, s: &StatefulSet) -> StatefulSet {
+    timeout(T, sets.create(&PostParams::default(), s))
+        .await
+        .expect("t")
+        .expect("create")
+}

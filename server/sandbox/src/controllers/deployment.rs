@@ -2,8 +2,8 @@
 //! RollingUpdate and Recreate strategies, revision history and rollout conditions.
 
 use super::common::{
-    MANAGER, controller_name, controller_ref, controller_uid, is_pod_finished, is_terminating,
-    scaled_value, set_condition, template_hash,
+    MANAGER, adopt, adopters, controller_name, controller_ref, controller_uid, is_pod_finished,
+    is_terminating, scaled_value, selects, set_condition, template_hash,
 };
 use super::{Controller, Cx, EventType, Key, Requeue};
 use crate::admission::meta;
@@ -30,6 +30,10 @@ impl Controller for Deployments {
         } else if ev.resource == *ids::REPLICASETS {
             if let Some(d) = controller_name(&ev.object, "Deployment") {
                 out.push(Key::new(&ev.namespace, d));
+            } else {
+                for d in adopters(cx, *ids::DEPLOYMENTS, &ev.namespace, &ev.object) {
+                    out.push(Key::new(&ev.namespace, d));
+                }
             }
         } else if ev.resource == *ids::PODS {
             // Recreate waits for old pods to be gone.
@@ -89,12 +93,19 @@ impl Controller for Deployments {
     }
 }
 
+/// The Deployment's ReplicaSets, adopting orphans its selector matches (e.g. after
+/// `kubectl delete deploy --cascade=orphan` and a re-create).
 fn owned_replica_sets(cx: &Cx, d: &Value) -> Vec<Arc<Value>> {
     let uid = meta::uid_of(d);
     let mut out: Vec<Arc<Value>> = cx
         .list(*ids::REPLICASETS, Some(meta::namespace_of(d)))
         .into_iter()
-        .filter(|rs| controller_uid(rs) == Some(uid) && !is_terminating(rs))
+        .filter(|rs| !is_terminating(rs))
+        .filter_map(|rs| match controller_uid(&rs) {
+            Some(u) if u == uid => Some(rs),
+            None if selects(&d["spec"]["selector"], &rs) => adopt(cx, *ids::REPLICASETS, &rs, d),
+            _ => None,
+        })
         .collect();
     out.sort_by(|a, b| {
         a["metadata"]["creationTimestamp"]
@@ -136,11 +147,19 @@ fn status_count(rs: &Value, field: &str) -> i64 {
     rs["status"][field].as_i64().unwrap_or(0)
 }
 
+/// The pod-template-hash of a template, salted with `status.collisionCount` when set.
+fn pod_template_hash(d: &Value, template: &Value) -> String {
+    match d["status"]["collisionCount"].as_i64() {
+        Some(n) if n > 0 => template_hash(&json!([template, n])),
+        _ => template_hash(template),
+    }
+}
+
 /// Create the ReplicaSet for the current template with `replicas` replicas.
 fn create_new_rs(cx: &Cx, d: &Value, all: &[Arc<Value>], replicas: i64) -> Option<Arc<Value>> {
     let ns = meta::namespace_of(d);
     let template = without_hash(&d["spec"]["template"]);
-    let hash = template_hash(&template);
+    let hash = pod_template_hash(d, &template);
     let name = format!("{}-{hash}", meta::name_of(d));
     let mut tpl = template.clone();
     meta::object_field(&mut tpl, "metadata");
@@ -194,8 +213,17 @@ fn create_new_rs(cx: &Cx, d: &Value, all: &[Arc<Value>], replicas: i64) -> Optio
             }
             Some(rs)
         }
+        Err(crate::api::error::ApiError::AlreadyExists { .. }) => {
+            // A ReplicaSet we do not control has the name: bump collisionCount (so the hash
+            // changes) and retry on the resulting status event, like the real controller.
+            let n = d["status"]["collisionCount"].as_i64().unwrap_or(0) + 1;
+            cx.update(*ids::DEPLOYMENTS, ns, meta::name_of(d), |v| {
+                v["status"]["collisionCount"] = json!(n);
+            });
+            None
+        }
         Err(e) => {
-            // A hash collision with a ReplicaSet we do not own, or quota: say so and wait.
+            // Quota or validation: say so and wait.
             cx.event(
                 d,
                 EventType::Warning,
