@@ -523,3 +523,62 @@ async fn service_type_changes_keep_the_cluster_ip_and_manage_node_ports() {
     assert_eq!(v["spec"]["clusterIP"], ip);
     assert!(v["spec"]["ports"][0]["nodePort"].is_null(), "{v}");
 }
+
+/// Controllers write only when something changed: once a mixed workload has settled, the
+/// cluster's resourceVersion stands still (no hot write loops between controllers).
+#[tokio::test]
+async fn settled_cluster_stops_writing() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let svcs: Api<Service> = Api::default_namespaced(client.clone());
+    let deploys: Api<Deployment> = Api::default_namespaced(client.clone());
+    let kubelet = run_kubelet(pods.clone());
+    create(
+        &svcs,
+        &service("empty", "nobody", json!({"ports": [{"port": 80}]})),
+    )
+    .await;
+    create(&svcs, &service("web", "web", json!({}))).await;
+    create(
+        &svcs,
+        &service(
+            "db",
+            "db",
+            json!({"clusterIP": "None", "ports": [{"port": 3306}]}),
+        ),
+    )
+    .await;
+    let deploy: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "a", "image": "nginx",
+                "ports": [{"name": "http", "containerPort": 8080}]}]}}}
+    }))
+    .expect("deploy");
+    create(&deploys, &deploy).await;
+    let sets: Api<k8s_openapi::api::apps::v1::StatefulSet> =
+        Api::default_namespaced(client.clone());
+    let set: k8s_openapi::api::apps::v1::StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "db"},
+        "spec": {"serviceName": "db", "replicas": 2, "selector": {"matchLabels": {"app": "db"}},
+            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "mysql:8.0"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
+    }))
+    .expect("sts");
+    create(&sets, &set).await;
+    eventually("settled", || {
+        let (deploys, sets) = (&deploys, &sets);
+        async move {
+            let d = deploys.get("web").await.ok()?.status?.available_replicas == Some(2);
+            let s = sets.get("db").await.ok()?.status?.ready_replicas == Some(2);
+            (d && s).then_some(())
+        }
+    })
+    .await;
+    kubelet.abort();
+    sleep(Duration::from_millis(300)).await;
+    let rv = c.store().resource_version();
+    sleep(Duration::from_millis(700)).await;
+    assert_eq!(c.store().resource_version(), rv, "something keeps writing");
+}

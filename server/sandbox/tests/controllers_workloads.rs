@@ -898,3 +898,35 @@ async fn create_set(sets: &Api<StatefulSet>, s: &StatefulSet) -> StatefulSet {
         .expect("t")
         .expect("create")
 }
+
+#[tokio::test]
+async fn stuck_rollout_exceeds_its_progress_deadline() {
+    let c = Sandbox::default().create_cluster();
+    let deploys: Api<Deployment> = Api::default_namespaced(c.client());
+    let mut d = deployment("stuck", 1, "nginx:does-not-exist", json!({}));
+    d.spec.progress_deadline_seconds = Some(1);
+    timeout(T, deploys.create(&PostParams::default(), &d))
+        .await
+        .expect("t")
+        .expect("create");
+    // No kubelet: the pod never becomes ready, so the rollout makes no progress.
+    let cond = eventually("ProgressDeadlineExceeded", || {
+        let deploys = &deploys;
+        async move {
+            let st = deploys.get("stuck").await.ok()?.status?;
+            st.conditions?.into_iter().find(|c| {
+                c.type_.as_deref() == Some("Progressing")
+                    && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+            })
+        }
+    })
+    .await;
+    assert_eq!(cond.status.as_deref(), Some("False"));
+    assert!(
+        cond.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("ReplicaSet \"stuck-")
+                && m.ends_with("\" has timed out progressing.")),
+        "{cond:?}"
+    );
+}

@@ -11,6 +11,7 @@ use crate::registry::ids;
 use crate::store::Event;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Duration;
 
 const SOURCE: &str = "deployment-controller";
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -88,8 +89,7 @@ impl Controller for Deployments {
         }
         cleanup(cx, &d, &all);
         let all = owned_replica_sets(cx, &d);
-        update_status(cx, &d, &all);
-        Requeue::Done
+        update_status(cx, &d, &all)
     }
 }
 
@@ -447,7 +447,7 @@ fn cleanup(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
     }
 }
 
-fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
+fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) -> Requeue {
     let template = &d["spec"]["template"];
     let new = all
         .iter()
@@ -472,13 +472,49 @@ fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
         && available >= replicas
         && total == replicas
         && new.is_some_and(|rs| status_count(rs, "availableReplicas") >= replicas);
+    // Progress (for progressDeadlineSeconds): more updated/ready/available pods, fewer old
+    // ones, or a new spec generation.
+    let old = &d["status"];
+    let was = |f: &str| old[f].as_i64().unwrap_or(0);
+    let progressed = updated > was("updatedReplicas")
+        || ready > was("readyReplicas")
+        || available > was("availableReplicas")
+        || total - updated < was("replicas") - was("updatedReplicas")
+        || old["observedGeneration"] != d["metadata"]["generation"];
+    let old_prog = old["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let since = old_prog["lastUpdateTime"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| {
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds()
+        });
+    let exceeded = !complete
+        && !progressed
+        && (old_prog["reason"] == "ProgressDeadlineExceeded" || since >= deadline);
     let progressing = new_name.as_ref().map(|n| {
         if complete {
             json!({"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": format!("ReplicaSet \"{n}\" has successfully progressed.")})
+        } else if exceeded {
+            json!({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": format!("ReplicaSet \"{n}\" has timed out progressing.")})
         } else {
             json!({"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "message": format!("ReplicaSet \"{n}\" is progressing.")})
         }
     });
+    // NB: the deadline is the user's timeout in real seconds, whatever the cluster's pace.
+    let requeue = if complete || exceeded {
+        Requeue::Done
+    } else if progressed {
+        Requeue::After(Duration::from_secs(deadline.max(1).unsigned_abs()))
+    } else {
+        Requeue::After(Duration::from_secs(
+            (deadline - since).max(1).unsigned_abs(),
+        ))
+    };
     let paused = d["spec"]["paused"] == true;
     let revision = new.map(|rs| revision_of(rs)).filter(|r| *r > 0);
     cx.update(
@@ -522,7 +558,15 @@ fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
                 );
             } else if let Some(p) = progressing {
                 set_condition(st, p, true);
+                if progressed
+                    && let Some(c) = st["conditions"]
+                        .as_array_mut()
+                        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == "Progressing"))
+                {
+                    c["lastUpdateTime"] = json!(meta::now());
+                }
             }
         },
     );
+    requeue
 }
