@@ -266,5 +266,54 @@ async fn kubectl_rollout_status_for_a_statefulset_and_pvc_protection() {
         .ok(&["get", "endpoints", "mysql", "--no-headers"], None)
         .await;
     assert!(eps.contains(":3306"), "{eps}");
+    // A new image rolls through; undo goes back through the ControllerRevision's patch.
+    e.ok(
+        &["set", "image", "statefulset/mysql", "mysql=mysql:8.4"],
+        None,
+    )
+    .await;
+    e.ok(
+        &["rollout", "status", "statefulset/mysql", "--timeout=30s"],
+        None,
+    )
+    .await;
+    e.ok(&["rollout", "undo", "statefulset/mysql"], None).await;
+    e.ok(
+        &["rollout", "status", "statefulset/mysql", "--timeout=30s"],
+        None,
+    )
+    .await;
+    let images = e
+        .ok(
+            &[
+                "get",
+                "pods",
+                "-l",
+                "app=mysql",
+                "-o",
+                "jsonpath={.items[*].spec.containers[0].image}",
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(images, "mysql:8.0 mysql:8.0");
+    let revs = e
+        .ok(
+            &[
+                "get",
+                "controllerrevisions",
+                "-o",
+                "jsonpath={.items[*].revision}",
+            ],
+            None,
+        )
+        .await;
+    let mut revs: Vec<&str> = revs.split_whitespace().collect();
+    revs.sort_unstable();
+    assert_eq!(
+        revs,
+        vec!["2", "3"],
+        "the old revision is renumbered, not copied"
+    );
     kubelet.abort();
 }

@@ -930,3 +930,88 @@ async fn stuck_rollout_exceeds_its_progress_deadline() {
         "{cond:?}"
     );
 }
+
+async fn mark_failed(pods: &Api<Pod>, name: &str) {
+    timeout(
+        T,
+        pods.patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Failed", "reason": "Evicted"}})),
+        ),
+    )
+    .await
+    .expect("t")
+    .expect("fail pod");
+}
+
+#[tokio::test]
+async fn failed_pods_are_replaced() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    let rss: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let events: Api<Event> = Api::default_namespaced(client.clone());
+    create_set(&sets, &statefulset("db", 1, "Parallel", retain())).await;
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "metadata": {"name": "front"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "front"}},
+            "template": {"metadata": {"labels": {"app": "front"}}, "spec": {"containers": [{"name": "a", "image": "nginx"}]}}}
+    }))
+    .expect("rs");
+    let rs = timeout(T, rss.create(&PostParams::default(), &rs))
+        .await
+        .expect("t")
+        .expect("create rs");
+    let rs_uid = rs.metadata.uid.expect("uid");
+    let first = eventually("pods", || {
+        let (pods, rs_uid) = (&pods, &rs_uid);
+        async move {
+            let db = pods.get_opt("db-0").await.ok()??;
+            let front = pods_owned_by(pods, rs_uid).await.into_iter().next()?;
+            Some((db, front))
+        }
+    })
+    .await;
+    mark_failed(&pods, "db-0").await;
+    let front_name = name(&first.1);
+    mark_failed(&pods, &front_name).await;
+    eventually("db-0 recreated", || {
+        let (pods, old) = (&pods, &first.0.metadata.uid);
+        async move {
+            let p = pods.get_opt("db-0").await.ok()??;
+            (p.metadata.uid != *old).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        has_event(
+            &events,
+            "db",
+            "RecreatingFailedPod",
+            "StatefulSet default/db is recreating failed Pod db-0"
+        )
+        .await
+    );
+    // The ReplicaSet leaves the failed pod (like the real one) and adds a replacement.
+    let replacement = eventually("replacement", || {
+        let (pods, rs_uid, failed) = (&pods, &rs_uid, &front_name);
+        async move {
+            let v = pods_owned_by(pods, rs_uid).await;
+            let others: Vec<Pod> = v.into_iter().filter(|p| name(p) != *failed).collect();
+            (others.len() == 1).then(|| others[0].clone())
+        }
+    })
+    .await;
+    assert_ne!(name(&replacement), front_name);
+    let st = eventually("rs status", || {
+        let rss = &rss;
+        async move {
+            let st = rss.get("front").await.ok()?.status?;
+            (st.replicas == 1).then_some(st)
+        }
+    })
+    .await;
+    assert_eq!(st.observed_generation, Some(1));
+}

@@ -169,6 +169,16 @@ fn sync_pods(cx: &Cx, set: &Value, revs: &revisions::Revisions) -> Requeue {
             continue;
         };
         if is_pod_finished(pod) && !is_terminating(pod) {
+            cx.event(
+                set,
+                EventType::Warning,
+                "RecreatingFailedPod",
+                &format!(
+                    "StatefulSet {ns}/{set_name} is recreating failed Pod {}",
+                    meta::name_of(pod)
+                ),
+                SOURCE,
+            );
             delete_pod(cx, set, pod);
             if sp.monotonic {
                 return Requeue::Done;
