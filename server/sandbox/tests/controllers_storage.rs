@@ -470,3 +470,45 @@ async fn pvc_protection_keeps_a_claim_in_use_terminating() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lifelike_pace_provisions_after_a_visible_delay() {
+    let sandbox = Sandbox::new(kubedojo_sandbox::SandboxOptions {
+        pace: kubedojo_sandbox::Pace::Lifelike,
+    });
+    let c = sandbox.create_cluster();
+    let client = c.client();
+    replace_default_class(&client, Some("fast-local")).await;
+    let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
+    let events: Api<Event> = Api::default_namespaced(client.clone());
+    let started = std::time::Instant::now();
+    timeout(
+        T,
+        pvcs.create(&PostParams::default(), &pvc("data", None, "1Gi")),
+    )
+    .await
+    .expect("t")
+    .expect("create");
+    eventually("ExternalProvisioning", || {
+        let events = &events;
+        async move {
+            controllers_support::events_for(events, "data")
+                .await
+                .iter()
+                .any(|(r, _)| r == "ExternalProvisioning")
+                .then_some(())
+        }
+    })
+    .await;
+    let pending = pvcs.get("data").await.expect("get");
+    assert_eq!(
+        pending.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
+    bound_claim(&pvcs, "data").await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
