@@ -1,5 +1,5 @@
 //! Sandbox benchmark: cluster creation time and memory, GET latency in-process and over TLS,
-//! bulk pod creation and watch fan-out latency. Run with `cargo bench -p kubedojo-sandbox`.
+//! bulk pod creation, watch fan-out latency, and StatefulSet → PVC Bound through the controllers. Run with `cargo bench -p kubedojo-sandbox`.
 
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
@@ -184,5 +184,70 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for h in handles {
         h.abort();
     }
+
+    // 5. StatefulSet → PVC Bound (controllers, kind's WaitForFirstConsumer class; the bench
+    // plays scheduler and kubelet: it sets the selected node and marks the pod Ready).
+    let mut lat = Vec::new();
+    for i in 0..50 {
+        let c = sandbox.create_cluster();
+        lat.push(statefulset_to_bound(&c, i).await?);
+    }
+    println!(
+        "StatefulSet (1 replica, 1 claim) created → PVC Bound (fake scheduler/kubelet): p50 {} p99 {}",
+        ms(pct(&mut lat, 0.5)),
+        ms(pct(&mut lat, 0.99))
+    );
     Ok(())
+}
+
+async fn statefulset_to_bound(
+    c: &kubedojo_sandbox::Cluster,
+    i: usize,
+) -> Result<Duration, Box<dyn std::error::Error>> {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    use kube::api::{Patch, PatchParams};
+    let client = c.client();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client);
+    let set: StatefulSet = serde_json::from_value(json!({
+        "metadata": {"name": "db"},
+        "spec": {
+            "serviceName": "db", "replicas": 1,
+            "selector": {"matchLabels": {"app": "db"}},
+            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "mysql:8.0"}]}},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]
+        }
+    }))?;
+    let t = Instant::now();
+    sets.create(&PostParams::default(), &set).await?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut scheduled = false;
+    loop {
+        if !scheduled && pods.get_opt("db-0").await?.is_some() {
+            let node = json!({"metadata": {"annotations": {"volume.kubernetes.io/selected-node": "kind-worker"}}});
+            pvcs.patch("data-db-0", &PatchParams::default(), &Patch::Merge(&node))
+                .await?;
+            let ip = format!("10.244.{}.{}", i / 200, i % 200 + 2);
+            let ready = json!({"status": {"phase": "Running", "podIP": ip,
+                "conditions": [{"type": "Ready", "status": "True"}]}});
+            pods.patch_status("db-0", &PatchParams::default(), &Patch::Merge(&ready))
+                .await?;
+            scheduled = true;
+        }
+        let bound = pvcs
+            .get_opt("data-db-0")
+            .await?
+            .and_then(|p| p.status)
+            .and_then(|s| s.phase)
+            .is_some_and(|p| p == "Bound");
+        if bound {
+            return Ok(t.elapsed());
+        }
+        if Instant::now() > deadline {
+            return Err("PVC did not bind within 10 s".into());
+        }
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
 }

@@ -36,11 +36,16 @@ fn live_dependents(cluster: &Cluster, uid: &str) -> Vec<(ResourceId, String, Str
 /// from those with other owners. Idempotent.
 pub(crate) fn collect_dependents(cluster: &Cluster, uid: &str) {
     for (res, ns, name) in live_dependents(cluster, uid) {
-        let other_owners = cluster.store().get(res, &ns, &name).is_some_and(|o| {
-            o["metadata"]["ownerReferences"]
-                .as_array()
-                .is_some_and(|refs| refs.iter().any(|r| r["uid"] != uid))
-        });
+        let Some(dep) = cluster.store().get(res, &ns, &name) else {
+            continue;
+        };
+        let other_owners = dep["metadata"]["ownerReferences"]
+            .as_array()
+            .is_some_and(|refs| refs.iter().any(|r| r["uid"] != uid));
+        // Already being deleted (e.g. by the synchronous path): nothing more to do.
+        if !other_owners && !dep["metadata"]["deletionTimestamp"].is_null() {
+            continue;
+        }
         if other_owners {
             drop_owner_ref(cluster, res, &ns, &name, uid);
             continue;

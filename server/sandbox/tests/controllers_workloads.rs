@@ -3,7 +3,7 @@
 
 mod controllers_support;
 
-use controllers_support::{T, eventually, events_for, has_event, mark_ready, run_kubelet};
+use controllers_support::{T, events_for, eventually, has_event, mark_ready, run_kubelet};
 use k8s_openapi::api::apps::v1::{ControllerRevision, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
@@ -134,7 +134,8 @@ async fn deployment_creates_replicaset_and_pods_with_names_labels_owners() {
     assert!(hash.len() >= 8, "{hash}");
     let ann = rs.metadata.annotations.clone().unwrap_or_default();
     assert_eq!(
-        ann.get("deployment.kubernetes.io/revision").map(String::as_str),
+        ann.get("deployment.kubernetes.io/revision")
+            .map(String::as_str),
         Some("1")
     );
     let spec = rs.spec.clone();
@@ -162,13 +163,23 @@ async fn deployment_creates_replicaset_and_pods_with_names_labels_owners() {
             .expect("pod name prefix");
         assert_eq!(suffix.len(), 5, "{n}");
         assert!(
-            suffix.chars().all(|ch| "bcdfghjklmnpqrstvwxz2456789".contains(ch)),
+            suffix
+                .chars()
+                .all(|ch| "bcdfghjklmnpqrstvwxz2456789".contains(ch)),
             "{n}"
         );
         let labels = p.metadata.labels.clone().unwrap_or_default();
         assert_eq!(labels.get("app").map(String::as_str), Some("web"));
         assert_eq!(labels.get("pod-template-hash"), Some(&hash));
-        assert!(has_event(&events, &rs_name, "SuccessfulCreate", &format!("Created pod: {n}")).await);
+        assert!(
+            has_event(
+                &events,
+                &rs_name,
+                "SuccessfulCreate",
+                &format!("Created pod: {n}")
+            )
+            .await
+        );
     }
     assert!(
         has_event(
@@ -293,7 +304,10 @@ async fn deployment_scales_and_rolls_out_a_new_revision() {
         .iter()
         .find(|c| c.type_.as_deref() == Some("Progressing"))
         .expect("Progressing");
-    assert_eq!(progressing.reason.as_deref(), Some("NewReplicaSetAvailable"));
+    assert_eq!(
+        progressing.reason.as_deref(),
+        Some("NewReplicaSetAvailable")
+    );
     assert_eq!(
         progressing.message.as_deref(),
         Some(format!("ReplicaSet \"{}\" has successfully progressed.", name(new)).as_str())
@@ -368,9 +382,16 @@ async fn recreate_scales_old_to_zero_before_the_new_replicaset() {
         .map(|(_, m)| m)
         .collect();
     assert_eq!(scaling.len(), 3, "{scaling:?}");
-    assert!(scaling[0].starts_with("Scaled up replica set db-") && scaling[0].ends_with("from 0 to 2"));
-    assert!(scaling[1].starts_with("Scaled down replica set db-") && scaling[1].ends_with("from 2 to 0"));
-    assert!(scaling[2].starts_with("Scaled up replica set db-") && scaling[2].ends_with("from 0 to 2"));
+    assert!(
+        scaling[0].starts_with("Scaled up replica set db-") && scaling[0].ends_with("from 0 to 2")
+    );
+    assert!(
+        scaling[1].starts_with("Scaled down replica set db-")
+            && scaling[1].ends_with("from 2 to 0")
+    );
+    assert!(
+        scaling[2].starts_with("Scaled up replica set db-") && scaling[2].ends_with("from 0 to 2")
+    );
     assert_ne!(scaling[0], scaling[2], "a different ReplicaSet");
 }
 
@@ -418,11 +439,15 @@ async fn statefulset_creates_in_order_with_claims_first() {
     );
     let labels = p0.metadata.labels.clone().unwrap_or_default();
     assert_eq!(
-        labels.get("statefulset.kubernetes.io/pod-name").map(String::as_str),
+        labels
+            .get("statefulset.kubernetes.io/pod-name")
+            .map(String::as_str),
         Some("mysql-0")
     );
     assert_eq!(
-        labels.get("apps.kubernetes.io/pod-index").map(String::as_str),
+        labels
+            .get("apps.kubernetes.io/pod-index")
+            .map(String::as_str),
         Some("0")
     );
     let rev = labels
@@ -444,7 +469,12 @@ async fn statefulset_creates_in_order_with_claims_first() {
         async move { pods.get_opt("mysql-1").await.ok().flatten() }
     })
     .await;
-    assert!(timeout(T, pvcs.get("data-mysql-1")).await.expect("t").is_ok());
+    assert!(
+        timeout(T, pvcs.get("data-mysql-1"))
+            .await
+            .expect("t")
+            .is_ok()
+    );
     sleep(Duration::from_millis(100)).await;
     assert!(pods.get_opt("mysql-2").await.expect("get").is_none());
     mark_ready(&pods, "mysql-1").await;
@@ -692,7 +722,13 @@ async fn statefulset_when_deleted_delete_owns_claims() {
         .expect("delete");
     eventually("claim deleted with the set", || {
         let pvcs = &pvcs;
-        async move { pvcs.get_opt("data-web-0").await.ok()?.is_none().then_some(()) }
+        async move {
+            pvcs.get_opt("data-web-0")
+                .await
+                .ok()?
+                .is_none()
+                .then_some(())
+        }
     })
     .await;
 }
@@ -801,4 +837,181 @@ async fn statefulset_rolling_update_goes_highest_first_to_the_new_revision() {
             "delete Pod db-0 in StatefulSet db successful".to_string()
         ]
     );
+}
+
+#[tokio::test]
+async fn recreated_statefulset_adopts_orphaned_pods() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let kubelet = run_kubelet(pods.clone());
+    create_set(&sets, &statefulset("web", 2, "OrderedReady", retain())).await;
+    eventually("2 ready", || {
+        let sets = &sets;
+        async move {
+            let st = sets.get("web").await.ok()?.status?;
+            (st.ready_replicas == Some(2)).then_some(())
+        }
+    })
+    .await;
+    let before = pods.get("web-0").await.expect("pod").metadata.uid;
+    timeout(T, sets.delete("web", &DeleteParams::orphan()))
+        .await
+        .expect("t")
+        .expect("orphan delete");
+    eventually("set gone", || {
+        let sets = &sets;
+        async move { sets.get_opt("web").await.ok()?.is_none().then_some(()) }
+    })
+    .await;
+    let orphan = pods.get("web-0").await.expect("pod survives");
+    assert!(
+        orphan
+            .metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let set = create_set(&sets, &statefulset("web", 2, "OrderedReady", retain())).await;
+    let uid = set.metadata.uid.expect("uid");
+    let adopted = eventually("adopted", || {
+        let (pods, uid) = (&pods, &uid);
+        async move {
+            let p = pods.get("web-0").await.ok()?;
+            p.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|r| r.uid == *uid)
+                .then_some(p)
+        }
+    })
+    .await;
+    kubelet.abort();
+    assert_eq!(adopted.metadata.uid, before, "the same pod, not a new one");
+}
+
+async fn create_set(sets: &Api<StatefulSet>, s: &StatefulSet) -> StatefulSet {
+    timeout(T, sets.create(&PostParams::default(), s))
+        .await
+        .expect("t")
+        .expect("create")
+}
+
+#[tokio::test]
+async fn stuck_rollout_exceeds_its_progress_deadline() {
+    let c = Sandbox::default().create_cluster();
+    let deploys: Api<Deployment> = Api::default_namespaced(c.client());
+    let mut d = deployment("stuck", 1, "nginx:does-not-exist", json!({}));
+    d.spec.progress_deadline_seconds = Some(1);
+    timeout(T, deploys.create(&PostParams::default(), &d))
+        .await
+        .expect("t")
+        .expect("create");
+    // No kubelet: the pod never becomes ready, so the rollout makes no progress.
+    let cond = eventually("ProgressDeadlineExceeded", || {
+        let deploys = &deploys;
+        async move {
+            let st = deploys.get("stuck").await.ok()?.status?;
+            st.conditions?.into_iter().find(|c| {
+                c.type_.as_deref() == Some("Progressing")
+                    && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
+            })
+        }
+    })
+    .await;
+    assert_eq!(cond.status.as_deref(), Some("False"));
+    assert!(
+        cond.message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("ReplicaSet \"stuck-")
+                && m.ends_with("\" has timed out progressing.")),
+        "{cond:?}"
+    );
+}
+
+async fn mark_failed(pods: &Api<Pod>, name: &str) {
+    timeout(
+        T,
+        pods.patch_status(
+            name,
+            &PatchParams::default(),
+            &Patch::Merge(json!({"status": {"phase": "Failed", "reason": "Evicted"}})),
+        ),
+    )
+    .await
+    .expect("t")
+    .expect("fail pod");
+}
+
+#[tokio::test]
+async fn failed_pods_are_replaced() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let sets: Api<StatefulSet> = Api::default_namespaced(client.clone());
+    let rss: Api<ReplicaSet> = Api::default_namespaced(client.clone());
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let events: Api<Event> = Api::default_namespaced(client.clone());
+    create_set(&sets, &statefulset("db", 1, "Parallel", retain())).await;
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "metadata": {"name": "front"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "front"}},
+            "template": {"metadata": {"labels": {"app": "front"}}, "spec": {"containers": [{"name": "a", "image": "nginx"}]}}}
+    }))
+    .expect("rs");
+    let rs = timeout(T, rss.create(&PostParams::default(), &rs))
+        .await
+        .expect("t")
+        .expect("create rs");
+    let rs_uid = rs.metadata.uid.expect("uid");
+    let first = eventually("pods", || {
+        let (pods, rs_uid) = (&pods, &rs_uid);
+        async move {
+            let db = pods.get_opt("db-0").await.ok()??;
+            let front = pods_owned_by(pods, rs_uid).await.into_iter().next()?;
+            Some((db, front))
+        }
+    })
+    .await;
+    mark_failed(&pods, "db-0").await;
+    let front_name = name(&first.1);
+    mark_failed(&pods, &front_name).await;
+    eventually("db-0 recreated", || {
+        let (pods, old) = (&pods, &first.0.metadata.uid);
+        async move {
+            let p = pods.get_opt("db-0").await.ok()??;
+            (p.metadata.uid != *old).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        has_event(
+            &events,
+            "db",
+            "RecreatingFailedPod",
+            "StatefulSet default/db is recreating failed Pod db-0"
+        )
+        .await
+    );
+    // The ReplicaSet leaves the failed pod (like the real one) and adds a replacement.
+    let replacement = eventually("replacement", || {
+        let (pods, rs_uid, failed) = (&pods, &rs_uid, &front_name);
+        async move {
+            let v = pods_owned_by(pods, rs_uid).await;
+            let others: Vec<Pod> = v.into_iter().filter(|p| name(p) != *failed).collect();
+            (others.len() == 1).then(|| others[0].clone())
+        }
+    })
+    .await;
+    assert_ne!(name(&replacement), front_name);
+    let st = eventually("rs status", || {
+        let rss = &rss;
+        async move {
+            let st = rss.get("front").await.ok()?.status?;
+            (st.replicas == 1).then_some(st)
+        }
+    })
+    .await;
+    assert_eq!(st.observed_generation, Some(1));
 }

@@ -178,7 +178,10 @@ pub fn apply(plural: &str, obj: &mut Value, default_storage_class: Option<&str>)
                 set_default(spec, "revisionHistoryLimit", json!(10));
                 if let Some(st) = obj_mut(spec, "updateStrategy") {
                     set_default(st, "type", json!("RollingUpdate"));
+                    // NB: like apps/v1 defaulting, partition is only filled in when the
+                    // user wrote `rollingUpdate` (kubectl rollout status words it differently).
                     if st["type"] == "RollingUpdate"
+                        && st.get("rollingUpdate").is_some_and(Value::is_object)
                         && let Some(ru) = obj_mut(st, "rollingUpdate")
                     {
                         set_default(ru, "partition", json!(0));

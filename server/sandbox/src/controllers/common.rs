@@ -191,6 +191,46 @@ pub fn set_condition(status: &mut Value, cond: Value, with_update_time: bool) {
     }
 }
 
+/// Adopt an orphan: add a controller ownerReference to `owner` unless the object got a
+/// controller meanwhile. Returns the object when `owner` controls it afterwards.
+pub fn adopt(
+    cx: &super::Cx,
+    res: crate::registry::ResourceId,
+    obj: &Value,
+    owner: &Value,
+) -> Option<std::sync::Arc<Value>> {
+    let owner_ref = controller_ref(owner);
+    let uid = meta::uid_of(owner);
+    let out = cx.update(res, meta::namespace_of(obj), meta::name_of(obj), |v| {
+        if controller_uid(v).is_some() {
+            return;
+        }
+        let md = meta::metadata(v);
+        let refs = md.entry("ownerReferences").or_insert_with(|| json!([]));
+        if let Some(a) = refs.as_array_mut() {
+            a.push(owner_ref);
+        }
+    })?;
+    (controller_uid(&out) == Some(uid)).then_some(out)
+}
+
+/// Owners of `kind` in the namespace whose selector matches an orphan `obj` (for keys_for).
+pub fn adopters(
+    cx: &super::Cx,
+    res: crate::registry::ResourceId,
+    ns: &str,
+    obj: &Value,
+) -> Vec<String> {
+    if controller_uid(obj).is_some() || is_terminating(obj) {
+        return Vec::new();
+    }
+    cx.list(res, Some(ns))
+        .iter()
+        .filter(|o| selects(&o["spec"]["selector"], obj))
+        .map(|o| meta::name_of(o).to_string())
+        .collect()
+}
+
 /// A pod object from a pod template (labels, annotations and spec), without name or owner.
 pub fn pod_from_template(template: &Value) -> Value {
     let mut md = json!({});

@@ -2,8 +2,8 @@
 //! RollingUpdate and Recreate strategies, revision history and rollout conditions.
 
 use super::common::{
-    MANAGER, controller_name, controller_ref, controller_uid, is_pod_finished, is_terminating,
-    scaled_value, set_condition, template_hash,
+    MANAGER, adopt, adopters, controller_name, controller_ref, controller_uid, is_pod_finished,
+    is_terminating, scaled_value, selects, set_condition, template_hash,
 };
 use super::{Controller, Cx, EventType, Key, Requeue};
 use crate::admission::meta;
@@ -11,6 +11,7 @@ use crate::registry::ids;
 use crate::store::Event;
 use serde_json::{Value, json};
 use std::sync::Arc;
+use std::time::Duration;
 
 const SOURCE: &str = "deployment-controller";
 const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -30,6 +31,10 @@ impl Controller for Deployments {
         } else if ev.resource == *ids::REPLICASETS {
             if let Some(d) = controller_name(&ev.object, "Deployment") {
                 out.push(Key::new(&ev.namespace, d));
+            } else {
+                for d in adopters(cx, *ids::DEPLOYMENTS, &ev.namespace, &ev.object) {
+                    out.push(Key::new(&ev.namespace, d));
+                }
             }
         } else if ev.resource == *ids::PODS {
             // Recreate waits for old pods to be gone.
@@ -84,17 +89,23 @@ impl Controller for Deployments {
         }
         cleanup(cx, &d, &all);
         let all = owned_replica_sets(cx, &d);
-        update_status(cx, &d, &all);
-        Requeue::Done
+        update_status(cx, &d, &all)
     }
 }
 
+/// The Deployment's ReplicaSets, adopting orphans its selector matches (e.g. after
+/// `kubectl delete deploy --cascade=orphan` and a re-create).
 fn owned_replica_sets(cx: &Cx, d: &Value) -> Vec<Arc<Value>> {
     let uid = meta::uid_of(d);
     let mut out: Vec<Arc<Value>> = cx
         .list(*ids::REPLICASETS, Some(meta::namespace_of(d)))
         .into_iter()
-        .filter(|rs| controller_uid(rs) == Some(uid) && !is_terminating(rs))
+        .filter(|rs| !is_terminating(rs))
+        .filter_map(|rs| match controller_uid(&rs) {
+            Some(u) if u == uid => Some(rs),
+            None if selects(&d["spec"]["selector"], &rs) => adopt(cx, *ids::REPLICASETS, &rs, d),
+            _ => None,
+        })
         .collect();
     out.sort_by(|a, b| {
         a["metadata"]["creationTimestamp"]
@@ -136,11 +147,19 @@ fn status_count(rs: &Value, field: &str) -> i64 {
     rs["status"][field].as_i64().unwrap_or(0)
 }
 
+/// The pod-template-hash of a template, salted with `status.collisionCount` when set.
+fn pod_template_hash(d: &Value, template: &Value) -> String {
+    match d["status"]["collisionCount"].as_i64() {
+        Some(n) if n > 0 => template_hash(&json!([template, n])),
+        _ => template_hash(template),
+    }
+}
+
 /// Create the ReplicaSet for the current template with `replicas` replicas.
 fn create_new_rs(cx: &Cx, d: &Value, all: &[Arc<Value>], replicas: i64) -> Option<Arc<Value>> {
     let ns = meta::namespace_of(d);
     let template = without_hash(&d["spec"]["template"]);
-    let hash = template_hash(&template);
+    let hash = pod_template_hash(d, &template);
     let name = format!("{}-{hash}", meta::name_of(d));
     let mut tpl = template.clone();
     meta::object_field(&mut tpl, "metadata");
@@ -194,8 +213,17 @@ fn create_new_rs(cx: &Cx, d: &Value, all: &[Arc<Value>], replicas: i64) -> Optio
             }
             Some(rs)
         }
+        Err(crate::api::error::ApiError::AlreadyExists { .. }) => {
+            // A ReplicaSet we do not control has the name: bump collisionCount (so the hash
+            // changes) and retry on the resulting status event, like the real controller.
+            let n = d["status"]["collisionCount"].as_i64().unwrap_or(0) + 1;
+            cx.update(*ids::DEPLOYMENTS, ns, meta::name_of(d), |v| {
+                v["status"]["collisionCount"] = json!(n);
+            });
+            None
+        }
         Err(e) => {
-            // A hash collision with a ReplicaSet we do not own, or quota: say so and wait.
+            // Quota or validation: say so and wait.
             cx.event(
                 d,
                 EventType::Warning,
@@ -419,7 +447,7 @@ fn cleanup(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
     }
 }
 
-fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
+fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) -> Requeue {
     let template = &d["spec"]["template"];
     let new = all
         .iter()
@@ -444,13 +472,49 @@ fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
         && available >= replicas
         && total == replicas
         && new.is_some_and(|rs| status_count(rs, "availableReplicas") >= replicas);
+    // Progress (for progressDeadlineSeconds): more updated/ready/available pods, fewer old
+    // ones, or a new spec generation.
+    let old = &d["status"];
+    let was = |f: &str| old[f].as_i64().unwrap_or(0);
+    let progressed = updated > was("updatedReplicas")
+        || ready > was("readyReplicas")
+        || available > was("availableReplicas")
+        || total - updated < was("replicas") - was("updatedReplicas")
+        || old["observedGeneration"] != d["metadata"]["generation"];
+    let old_prog = old["conditions"]
+        .as_array()
+        .and_then(|cs| cs.iter().find(|c| c["type"] == "Progressing"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let since = old_prog["lastUpdateTime"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or(0, |t| {
+            (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds()
+        });
+    let exceeded = !complete
+        && !progressed
+        && (old_prog["reason"] == "ProgressDeadlineExceeded" || since >= deadline);
     let progressing = new_name.as_ref().map(|n| {
         if complete {
             json!({"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "message": format!("ReplicaSet \"{n}\" has successfully progressed.")})
+        } else if exceeded {
+            json!({"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded", "message": format!("ReplicaSet \"{n}\" has timed out progressing.")})
         } else {
             json!({"type": "Progressing", "status": "True", "reason": "ReplicaSetUpdated", "message": format!("ReplicaSet \"{n}\" is progressing.")})
         }
     });
+    // NB: the deadline is the user's timeout in real seconds, whatever the cluster's pace.
+    let requeue = if complete || exceeded {
+        Requeue::Done
+    } else if progressed {
+        Requeue::After(Duration::from_secs(deadline.max(1).unsigned_abs()))
+    } else {
+        Requeue::After(Duration::from_secs(
+            (deadline - since).max(1).unsigned_abs(),
+        ))
+    };
     let paused = d["spec"]["paused"] == true;
     let revision = new.map(|rs| revision_of(rs)).filter(|r| *r > 0);
     cx.update(
@@ -494,7 +558,15 @@ fn update_status(cx: &Cx, d: &Value, all: &[Arc<Value>]) {
                 );
             } else if let Some(p) = progressing {
                 set_condition(st, p, true);
+                if progressed
+                    && let Some(c) = st["conditions"]
+                        .as_array_mut()
+                        .and_then(|cs| cs.iter_mut().find(|c| c["type"] == "Progressing"))
+                {
+                    c["lastUpdateTime"] = json!(meta::now());
+                }
             }
         },
     );
+    requeue
 }

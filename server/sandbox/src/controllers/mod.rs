@@ -79,7 +79,7 @@ pub(crate) fn builtin() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::Deployments),
         Box::new(replicaset::ReplicaSets),
         Box::new(statefulset::StatefulSets),
-        Box::new(pv_binder::PvBinder),
+        Box::new(pv_binder::PvBinder::default()),
         Box::new(protection::Protection),
         Box::new(endpoints::Endpoints),
         Box::new(endpointslices::EndpointSlices),

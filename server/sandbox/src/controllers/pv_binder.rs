@@ -12,15 +12,22 @@ use crate::api::selector::label_selector_matches;
 use crate::registry::ids;
 use crate::store::{Event, EventType as Change};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
 
 const SOURCE: &str = "persistentvolume-controller";
 const PROVISIONER_ANN: &str = "volume.kubernetes.io/storage-provisioner";
 const PROVISIONER_BETA_ANN: &str = "volume.beta.kubernetes.io/storage-provisioner";
 
 /// The PV binder (with the provisioner).
-pub struct PvBinder;
+#[derive(Default)]
+pub struct PvBinder {
+    /// When provisioning of a claim began, so the pace's delay holds however often the claim
+    /// is reconciled meanwhile.
+    provisioning_since: HashMap<Key, Instant>,
+}
 
 impl Controller for PvBinder {
     fn name(&self) -> &'static str {
@@ -63,7 +70,7 @@ impl Controller for PvBinder {
             sync_volume(cx, &key.name);
             Requeue::Done
         } else {
-            sync_claim(cx, &key.namespace, &key.name)
+            self.sync_claim(cx, key)
         }
     }
 }
@@ -92,128 +99,136 @@ fn storage_of(v: &Value) -> f64 {
     v.as_str().and_then(quantity::parse).unwrap_or(0.0)
 }
 
-fn sync_claim(cx: &Cx, ns: &str, name: &str) -> Requeue {
-    let Some(pvc) = cx.get(*ids::PVCS, ns, name) else {
-        return Requeue::Done;
-    };
-    if is_terminating(&pvc) {
-        return Requeue::Done;
-    }
-    let uid = meta::uid_of(&pvc);
-    if let Some(vol) = pvc["spec"]["volumeName"].as_str().filter(|v| !v.is_empty()) {
-        match cx.get(*ids::PVS, "", vol) {
-            None => {
-                if pvc["status"]["phase"] == "Bound" {
-                    cx.update(*ids::PVCS, ns, name, |v| {
-                        v["status"]["phase"] = json!("Lost")
-                    });
-                    cx.event(
+impl PvBinder {
+    fn sync_claim(&mut self, cx: &Cx, key: &Key) -> Requeue {
+        let (ns, name) = (key.namespace.as_str(), key.name.as_str());
+        let Some(pvc) = cx.get(*ids::PVCS, ns, name) else {
+            self.provisioning_since.remove(key);
+            return Requeue::Done;
+        };
+        let vol = pvc["spec"]["volumeName"].as_str().filter(|v| !v.is_empty());
+        if is_terminating(&pvc) || vol.is_some() {
+            self.provisioning_since.remove(key);
+        }
+        if is_terminating(&pvc) {
+            return Requeue::Done;
+        }
+        let uid = meta::uid_of(&pvc);
+        if let Some(vol) = vol {
+            match cx.get(*ids::PVS, "", vol) {
+                None => {
+                    if pvc["status"]["phase"] == "Bound" {
+                        cx.update(*ids::PVCS, ns, name, |v| {
+                            v["status"]["phase"] = json!("Lost")
+                        });
+                        cx.event(
                         &pvc,
                         EventType::Warning,
                         "ClaimLost",
                         "Bound claim has lost its PersistentVolume. Data on the volume is lost!",
                         SOURCE,
                     );
+                    }
+                }
+                Some(pv) => {
+                    let owner = pv["spec"]["claimRef"]["uid"].as_str().unwrap_or_default();
+                    if owner == uid
+                        || (pv["spec"]["claimRef"].is_null()
+                            && matches(&pv, &pvc, &class_key(&pvc)))
+                        || (owner.is_empty() && prebound_to(&pv, &pvc))
+                    {
+                        bind(cx, &pv, &pvc);
+                    } else {
+                        cx.event(
+                            &pvc,
+                            EventType::Warning,
+                            "FailedBinding",
+                            &format!("volume \"{vol}\" already bound to a different claim."),
+                            SOURCE,
+                        );
+                    }
                 }
             }
-            Some(pv) => {
-                let owner = pv["spec"]["claimRef"]["uid"].as_str().unwrap_or_default();
-                if owner == uid
-                    || (pv["spec"]["claimRef"].is_null() && matches(&pv, &pvc, &class_key(&pvc)))
-                    || (owner.is_empty() && prebound_to(&pv, &pvc))
-                {
-                    bind(cx, &pv, &pvc);
-                } else {
-                    cx.event(
-                        &pvc,
-                        EventType::Warning,
-                        "FailedBinding",
-                        &format!("volume \"{vol}\" already bound to a different claim."),
-                        SOURCE,
-                    );
-                }
-            }
+            return Requeue::Done;
         }
-        return Requeue::Done;
-    }
-    let pvs = cx.list(*ids::PVS, None);
-    if let Some(pv) = pvs.iter().find(|pv| {
-        prebound_to(pv, &pvc)
-            && pv["spec"]["claimRef"]["uid"]
-                .as_str()
-                .is_none_or(|u| u.is_empty() || u == uid)
-    }) {
-        bind(cx, pv, &pvc);
-        return Requeue::Done;
-    }
-    let class = class_key(&pvc);
-    let sc = (!class.is_empty())
-        .then(|| cx.get(*ids::STORAGECLASSES, "", &class))
-        .flatten();
-    let wffc = sc
-        .as_ref()
-        .is_some_and(|sc| sc["volumeBindingMode"] == "WaitForFirstConsumer");
-    let node = annotation(&pvc, SELECTED_NODE).map(String::from);
-    if wffc && node.is_none() {
-        cx.event(
-            &pvc,
-            EventType::Normal,
-            "WaitForFirstConsumer",
-            "waiting for first consumer to be created before binding",
-            SOURCE,
-        );
-        return Requeue::Done;
-    }
-    let best = pvs
-        .iter()
-        .filter(|pv| pv["spec"]["claimRef"].is_null() && matches(pv, &pvc, &class))
-        .min_by(|a, b| {
-            storage_of(&a["spec"]["capacity"]["storage"])
-                .total_cmp(&storage_of(&b["spec"]["capacity"]["storage"]))
-        });
-    if let Some(pv) = best {
-        bind(cx, pv, &pvc);
-        return Requeue::Done;
-    }
-    if class.is_empty() {
-        cx.event(
-            &pvc,
-            EventType::Normal,
-            "FailedBinding",
-            "no persistent volumes available for this claim and no storage class is set",
-            SOURCE,
-        );
-        return Requeue::Done;
-    }
-    let Some(sc) = sc else {
-        cx.event(
-            &pvc,
-            EventType::Warning,
-            "ProvisioningFailed",
-            &format!("storageclass.storage.k8s.io \"{class}\" not found"),
-            SOURCE,
-        );
-        return Requeue::Done;
-    };
-    let prov = sc["provisioner"].as_str().unwrap_or_default().to_string();
-    if prov == NO_PROVISIONER {
-        cx.event(
-            &pvc,
-            EventType::Warning,
-            "ProvisioningFailed",
-            &format!("no volume plugin matched name: {NO_PROVISIONER}"),
-            SOURCE,
-        );
-        return Requeue::Done;
-    }
-    if annotation(&pvc, PROVISIONER_ANN).is_none() {
-        let Some(updated) = cx.update(*ids::PVCS, ns, name, |v| {
-            set_annotation(v, PROVISIONER_ANN, &prov);
-            set_annotation(v, PROVISIONER_BETA_ANN, &prov);
-        }) else {
+        let pvs = cx.list(*ids::PVS, None);
+        if let Some(pv) = pvs.iter().find(|pv| {
+            prebound_to(pv, &pvc)
+                && pv["spec"]["claimRef"]["uid"]
+                    .as_str()
+                    .is_none_or(|u| u.is_empty() || u == uid)
+        }) {
+            bind(cx, pv, &pvc);
+            return Requeue::Done;
+        }
+        let class = class_key(&pvc);
+        let sc = (!class.is_empty())
+            .then(|| cx.get(*ids::STORAGECLASSES, "", &class))
+            .flatten();
+        let wffc = sc
+            .as_ref()
+            .is_some_and(|sc| sc["volumeBindingMode"] == "WaitForFirstConsumer");
+        let node = annotation(&pvc, SELECTED_NODE).map(String::from);
+        if wffc && node.is_none() {
+            cx.event(
+                &pvc,
+                EventType::Normal,
+                "WaitForFirstConsumer",
+                "waiting for first consumer to be created before binding",
+                SOURCE,
+            );
+            return Requeue::Done;
+        }
+        let best = pvs
+            .iter()
+            .filter(|pv| pv["spec"]["claimRef"].is_null() && matches(pv, &pvc, &class))
+            .min_by(|a, b| {
+                storage_of(&a["spec"]["capacity"]["storage"])
+                    .total_cmp(&storage_of(&b["spec"]["capacity"]["storage"]))
+            });
+        if let Some(pv) = best {
+            bind(cx, pv, &pvc);
+            return Requeue::Done;
+        }
+        if class.is_empty() {
+            cx.event(
+                &pvc,
+                EventType::Normal,
+                "FailedBinding",
+                "no persistent volumes available for this claim and no storage class is set",
+                SOURCE,
+            );
+            return Requeue::Done;
+        }
+        let Some(sc) = sc else {
+            cx.event(
+                &pvc,
+                EventType::Warning,
+                "ProvisioningFailed",
+                &format!("storageclass.storage.k8s.io \"{class}\" not found"),
+                SOURCE,
+            );
             return Requeue::Done;
         };
-        cx.event(
+        let prov = sc["provisioner"].as_str().unwrap_or_default().to_string();
+        if prov == NO_PROVISIONER {
+            cx.event(
+                &pvc,
+                EventType::Warning,
+                "ProvisioningFailed",
+                &format!("no volume plugin matched name: {NO_PROVISIONER}"),
+                SOURCE,
+            );
+            return Requeue::Done;
+        }
+        if annotation(&pvc, PROVISIONER_ANN).is_none() {
+            let Some(updated) = cx.update(*ids::PVCS, ns, name, |v| {
+                set_annotation(v, PROVISIONER_ANN, &prov);
+                set_annotation(v, PROVISIONER_BETA_ANN, &prov);
+            }) else {
+                return Requeue::Done;
+            };
+            cx.event(
             &updated,
             EventType::Normal,
             "ExternalProvisioning",
@@ -222,20 +237,28 @@ fn sync_claim(cx: &Cx, ns: &str, name: &str) -> Requeue {
             ),
             SOURCE,
         );
+        }
+        // Like local-path's helper pod, provisioning takes a moment at a lifelike pace.
         let delay = cx.cluster().pace().delay(Duration::from_secs(2));
-        if !delay.is_zero() {
-            return Requeue::After(delay);
+        let since = *self
+            .provisioning_since
+            .entry(key.clone())
+            .or_insert_with(Instant::now);
+        let waited = since.elapsed();
+        if waited < delay {
+            return Requeue::After(delay - waited);
         }
-    }
-    let Some(pvc) = cx.get(*ids::PVCS, ns, name) else {
-        return Requeue::Done;
-    };
-    match provisioner::provision(cx, &pvc, &sc, node.as_deref()) {
-        Ok(pv) => {
-            bind(cx, &pv, &pvc);
-            Requeue::Done
+        let Some(pvc) = cx.get(*ids::PVCS, ns, name) else {
+            return Requeue::Done;
+        };
+        match provisioner::provision(cx, &pvc, &sc, node.as_deref()) {
+            Ok(pv) => {
+                self.provisioning_since.remove(key);
+                bind(cx, &pv, &pvc);
+                Requeue::Done
+            }
+            Err(_) => Requeue::After(Duration::from_secs(5)),
         }
-        Err(_) => Requeue::After(Duration::from_secs(5)),
     }
 }
 

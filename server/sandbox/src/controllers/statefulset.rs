@@ -6,8 +6,8 @@ mod claims;
 mod revisions;
 
 use super::common::{
-    MANAGER, controller_name, controller_ref, controller_uid, is_pod_available, is_pod_finished,
-    is_running_and_ready, is_terminating, pod_from_template,
+    MANAGER, adopt, adopters, controller_name, controller_ref, controller_uid, is_pod_available,
+    is_pod_finished, is_running_and_ready, is_terminating, pod_from_template, selects,
 };
 use super::{Controller, Cx, EventType, Key, Requeue};
 use crate::admission::meta;
@@ -36,6 +36,10 @@ impl Controller for StatefulSets {
         } else if r == *ids::PODS || r == *ids::CONTROLLERREVISIONS {
             if let Some(s) = controller_name(&ev.object, "StatefulSet") {
                 out.push(Key::new(&ev.namespace, s));
+            } else if r == *ids::PODS {
+                for s in adopters(cx, *ids::STATEFULSETS, &ev.namespace, &ev.object) {
+                    out.push(Key::new(&ev.namespace, s));
+                }
             }
         } else if r == *ids::PVCS {
             // A claim of a set went away (or changed) while its pod waits for it.
@@ -91,12 +95,22 @@ fn revision_of(pod: &Value) -> &str {
         .unwrap_or_default()
 }
 
+/// The set's pods by ordinal, adopting orphans with a matching name and labels (e.g. after
+/// `kubectl delete sts --cascade=orphan` and a re-create).
 fn owned_pods(cx: &Cx, set: &Value) -> BTreeMap<i64, Arc<Value>> {
     let uid = meta::uid_of(set);
     cx.list(*ids::PODS, Some(meta::namespace_of(set)))
         .into_iter()
-        .filter(|p| controller_uid(p) == Some(uid))
-        .filter_map(|p| ordinal_of(set, &p).map(|o| (o, p)))
+        .filter_map(|p| {
+            let o = ordinal_of(set, &p)?;
+            match controller_uid(&p) {
+                Some(u) if u == uid => Some((o, p)),
+                None if !is_terminating(&p) && selects(&set["spec"]["selector"], &p) => {
+                    adopt(cx, *ids::PODS, &p, set).map(|p| (o, p))
+                }
+                _ => None,
+            }
+        })
         .collect()
 }
 
@@ -155,6 +169,16 @@ fn sync_pods(cx: &Cx, set: &Value, revs: &revisions::Revisions) -> Requeue {
             continue;
         };
         if is_pod_finished(pod) && !is_terminating(pod) {
+            cx.event(
+                set,
+                EventType::Warning,
+                "RecreatingFailedPod",
+                &format!(
+                    "StatefulSet {ns}/{set_name} is recreating failed Pod {}",
+                    meta::name_of(pod)
+                ),
+                SOURCE,
+            );
             delete_pod(cx, set, pod);
             if sp.monotonic {
                 return Requeue::Done;

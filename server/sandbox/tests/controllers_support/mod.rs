@@ -91,10 +91,11 @@ pub fn run_kubelet(pods: Api<Pod>) -> tokio::task::JoinHandle<()> {
                         .as_ref()
                         .and_then(|s| s.phase.as_deref())
                         .is_none_or(|ph| ph == "Pending");
-                    if pending && p.metadata.deletion_timestamp.is_none() {
-                        if let Some(name) = p.metadata.name.as_deref() {
-                            mark_ready(&pods, name).await;
-                        }
+                    if pending
+                        && p.metadata.deletion_timestamp.is_none()
+                        && let Some(name) = p.metadata.name.as_deref()
+                    {
+                        mark_ready(&pods, name).await;
                     }
                 }
             }

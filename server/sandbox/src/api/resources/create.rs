@@ -172,8 +172,8 @@ pub fn create_object(
     Ok(stored)
 }
 
-/// Server-allocated fields: Service ClusterIP / NodePorts.
-fn allocate(cluster: &Cluster, def: &ResourceDef, obj: &mut Value) {
+/// Server-allocated fields: Service ClusterIP / NodePorts (only those still missing).
+pub(crate) fn allocate(cluster: &Cluster, def: &ResourceDef, obj: &mut Value) {
     if def.plural != "services" {
         return;
     }

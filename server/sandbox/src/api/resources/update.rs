@@ -68,11 +68,7 @@ pub(crate) fn prepare_update(
         new["spec"]["storageClassName"] = old["spec"]["storageClassName"].clone();
     }
     if def.plural == "services" {
-        for k in ["clusterIP", "clusterIPs"] {
-            if new["spec"][k].is_null() && !old["spec"][k].is_null() {
-                new["spec"][k] = old["spec"][k].clone();
-            }
-        }
+        service_type_fields(old, &mut new);
     }
     let causes = validate::validate(def.plural, &new, Some(old));
     if !causes.is_empty() {
@@ -85,9 +81,62 @@ pub(crate) fn prepare_update(
     Ok(new)
 }
 
+/// Carry allocated Service fields over an update, and drop those the new type does not use
+/// (like the apiserver's `dropTypeDependentFields`): ClusterIPs stay unless the Service becomes
+/// ExternalName; NodePorts stay for the same port while the type still uses them.
+fn service_type_fields(old: &Value, new: &mut Value) {
+    let ty = new["spec"]["type"]
+        .as_str()
+        .unwrap_or("ClusterIP")
+        .to_string();
+    if ty == "ExternalName" {
+        if let Some(spec) = new["spec"].as_object_mut()
+            && old["spec"]["type"] != "ExternalName"
+        {
+            for k in ["clusterIP", "clusterIPs"] {
+                if spec.get(k) == old["spec"].get(k) {
+                    spec.remove(k);
+                }
+            }
+        }
+    } else {
+        for k in ["clusterIP", "clusterIPs"] {
+            if new["spec"][k].is_null() && !old["spec"][k].is_null() {
+                new["spec"][k] = old["spec"][k].clone();
+            }
+        }
+    }
+    let uses_node_ports = matches!(ty.as_str(), "NodePort" | "LoadBalancer");
+    let old_ports = old["spec"]["ports"].as_array().cloned().unwrap_or_default();
+    if let Some(ports) = new["spec"]["ports"].as_array_mut() {
+        for p in ports {
+            if !uses_node_ports {
+                if let Some(m) = p.as_object_mut() {
+                    m.remove("nodePort");
+                }
+                continue;
+            }
+            if p["nodePort"].is_null()
+                && let Some(o) = old_ports.iter().find(|o| {
+                    o["port"] == p["port"]
+                        && o["protocol"] == p["protocol"]
+                        && !o["nodePort"].is_null()
+                })
+            {
+                p["nodePort"] = o["nodePort"].clone();
+            }
+        }
+    }
+}
+
 /// Write a prepared replacement with optimistic concurrency on `expected_rv`.
 pub(crate) fn commit_update(ctx: &Ctx, old_rv: &str, new: Value) -> ApiResult<Arc<Value>> {
     let def = ctx.def();
+    let mut new = new;
+    if def.plural == "services" {
+        // A type change to NodePort/LoadBalancer (or back from ExternalName) needs allocations.
+        super::create::allocate(&ctx.cluster, def, &mut new);
+    }
     let name = ctx.name().to_string();
     if ctx.params.dry_run {
         return Ok(Arc::new(new));

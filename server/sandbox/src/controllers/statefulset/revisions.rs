@@ -4,7 +4,9 @@
 
 use super::SOURCE;
 use crate::admission::meta;
-use crate::controllers::common::{MANAGER, controller_ref, controller_uid, template_hash};
+use crate::controllers::common::{
+    MANAGER, adopt, controller_ref, controller_uid, selects, template_hash,
+};
 use crate::controllers::{Cx, EventType};
 use crate::registry::ids;
 use serde_json::{Value, json};
@@ -43,7 +45,14 @@ pub fn sync(cx: &Cx, set: &Value) -> Option<Revisions> {
     let mut owned: Vec<Arc<Value>> = cx
         .list(*ids::CONTROLLERREVISIONS, Some(ns))
         .into_iter()
-        .filter(|cr| controller_uid(cr) == Some(uid))
+        .filter_map(|cr| match controller_uid(&cr) {
+            Some(u) if u == uid => Some(cr),
+            // Revisions orphaned with their set are adopted back, like the pods.
+            None if selects(&set["spec"]["selector"], &cr) => {
+                adopt(cx, *ids::CONTROLLERREVISIONS, &cr, set)
+            }
+            _ => None,
+        })
         .collect();
     owned.sort_by_key(|cr| cr["revision"].as_i64().unwrap_or(0));
     let max = owned
@@ -81,6 +90,14 @@ pub fn sync(cx: &Cx, set: &Value) -> Option<Revisions> {
             });
             match cx.create(*ids::CONTROLLERREVISIONS, Some(ns), cr, MANAGER) {
                 Ok(cr) => cr,
+                Err(crate::api::error::ApiError::AlreadyExists { .. }) => {
+                    // Someone else's revision has our name: bump collisionCount, which
+                    // changes the hash, and try again on the resulting status event.
+                    cx.update(*ids::STATEFULSETS, ns, meta::name_of(set), |v| {
+                        v["status"]["collisionCount"] = json!(collisions + 1);
+                    });
+                    return None;
+                }
                 Err(e) => {
                     cx.event(
                         set,
