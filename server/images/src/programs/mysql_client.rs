@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::mysql::format;
-use crate::mysql::lexer::split_statements;
+use crate::mysql::lexer::{split_statements, split_with_lines};
 use crate::mysql::{MysqlError, QueryResult, Session};
 use crate::tty::{LineEvent, LineReader};
 use crate::{Image, Listener};
@@ -383,9 +383,9 @@ pub async fn main(ctx: &mut Ctx, argv: &[String]) -> i32 {
 }
 
 async fn run_script(ctx: &Ctx, session: &mut Session, script: &str, mode: Mode) -> i32 {
-    for (n, stmt) in split_statements(script).iter().enumerate() {
+    for (line, stmt) in split_with_lines(script) {
         let start = Instant::now();
-        match session.query(stmt) {
+        match session.query(&stmt) {
             Ok(r) => {
                 ctx.out(&render(&r, mode, start.elapsed().as_secs_f64()))
                     .await
@@ -394,7 +394,7 @@ async fn run_script(ctx: &Ctx, session: &mut Session, script: &str, mode: Mode) 
                 let at = if mode.interactive {
                     String::new()
                 } else {
-                    format!(" at line {}", n + 1)
+                    format!(" at line {line}")
                 };
                 let text = e.to_string();
                 // `ERROR 1049 (42000) at line 1: Unknown database 'x'` in batch mode.
