@@ -6,6 +6,7 @@ use crate::ContainerFs;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
 
 type Reader = Box<dyn AsyncRead + Send + Unpin>;
 type Writer = Box<dyn AsyncWrite + Send + Unpin>;
@@ -25,6 +26,14 @@ pub enum Input {
     Stream(Arc<StreamIn>),
     /// Bytes produced earlier (pipeline stage, `< file`).
     Bytes(Arc<Mutex<VecDeque<u8>>>),
+    /// Bytes forwarded by a terminal's interrupt watcher ([`forward_until_interrupt`]).
+    Channel(Arc<ChannelIn>),
+}
+
+/// The receiving end of a forwarded terminal input.
+pub struct ChannelIn {
+    rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Vec<u8>>>,
+    unread: Mutex<VecDeque<u8>>,
 }
 
 impl Input {
@@ -41,6 +50,42 @@ impl Input {
         }))
     }
 
+    /// A channel input and the sender that feeds it.
+    pub fn channel() -> (mpsc::UnboundedSender<Vec<u8>>, Input) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let input = Input::Channel(Arc::new(ChannelIn {
+            rx: tokio::sync::Mutex::new(rx),
+            unread: Mutex::new(VecDeque::new()),
+        }));
+        (tx, input)
+    }
+
+    /// Bytes already available without waiting (what a finished command left unread).
+    pub fn drain_now(&self) -> Vec<u8> {
+        match self {
+            Input::Empty | Input::Stream(_) => Vec::new(),
+            Input::Bytes(b) => b
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .drain(..)
+                .collect(),
+            Input::Channel(c) => {
+                let mut out: Vec<u8> = c
+                    .unread
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .drain(..)
+                    .collect();
+                if let Ok(mut rx) = c.rx.try_lock() {
+                    while let Ok(chunk) = rx.try_recv() {
+                        out.extend(chunk);
+                    }
+                }
+                out
+            }
+        }
+    }
+
     /// Give bytes back so the next read returns them first (a line reader read too far).
     pub fn unread(&self, data: &[u8]) {
         if data.is_empty() {
@@ -50,6 +95,7 @@ impl Input {
             Input::Empty => return,
             Input::Stream(s) => &s.unread,
             Input::Bytes(b) => b.as_ref(),
+            Input::Channel(c) => &c.unread,
         };
         let mut q = q.lock().unwrap_or_else(PoisonError::into_inner);
         for &b in data.iter().rev() {
@@ -85,6 +131,15 @@ impl Input {
                 } else {
                     Some(b.drain(..).collect())
                 }
+            }
+            Input::Channel(c) => {
+                {
+                    let mut q = c.unread.lock().unwrap_or_else(PoisonError::into_inner);
+                    if !q.is_empty() {
+                        return Some(q.drain(..).collect());
+                    }
+                }
+                c.rx.lock().await.recv().await
             }
         }
     }
@@ -191,4 +246,41 @@ fn to_crlf(data: &[u8]) -> Vec<u8> {
         prev = b;
     }
     out
+}
+
+/// Forward terminal input to `tx` until Ctrl-C arrives (then return; the caller stops the
+/// foreground command, as the terminal's SIGINT would). `first` holds bytes already read.
+/// Bytes after the Ctrl-C are given back to `raw`. At end of input the sender is dropped (the
+/// command sees EOF) and this waits forever.
+pub async fn forward_until_interrupt(
+    raw: Input,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+    first: Vec<u8>,
+) {
+    let mut tx = Some(tx);
+    let mut chunk = Some(first);
+    loop {
+        if let Some(data) = chunk.take().filter(|d| !d.is_empty()) {
+            if let Some(p) = data.iter().position(|&b| b == 0x03) {
+                if p > 0
+                    && let Some(t) = &tx
+                {
+                    let _ = t.send(data[..p].to_vec());
+                }
+                raw.unread(&data[p + 1..]);
+                return;
+            }
+            if let Some(t) = &tx {
+                let _ = t.send(data);
+            }
+        }
+        match raw.read_chunk().await {
+            Some(d) => chunk = Some(d),
+            None => {
+                // End of input: the command sees EOF once the sender is gone.
+                drop(tx.take());
+                std::future::pending::<()>().await;
+            }
+        }
+    }
 }

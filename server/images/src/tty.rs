@@ -38,6 +38,18 @@ impl LineReader {
         }
     }
 
+    /// Bytes read ahead but not consumed yet.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        self.pending.drain(..).collect()
+    }
+
+    /// Put bytes in front of the pending input.
+    pub fn unshift(&mut self, data: &[u8]) {
+        for &b in data.iter().rev() {
+            self.pending.push_front(b);
+        }
+    }
+
     async fn next_byte(&mut self) -> Option<u8> {
         loop {
             if let Some(b) = self.pending.pop_front() {

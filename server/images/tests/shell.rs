@@ -142,3 +142,39 @@ async fn spawn_rejects_programs_the_image_lacks() {
         "exec: \"mysqld\": executable file not found in $PATH"
     );
 }
+
+#[tokio::test]
+async fn ctrl_c_stops_the_foreground_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    // In an interactive shell: the loop is interrupted, the shell goes on.
+    let keys = b"while true; do sleep 1; done\r\x03echo after\rexit\r";
+    let (code, out, _) = pod.exec_stdin(&["sh"], keys, true).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "/ # while true; do sleep 1; done\r\n^C\r\n/ # echo after\r\nafter\r\n/ # exit\r\n"
+    );
+    // `kubectl exec -it pod -- sleep 100` then Ctrl-C.
+    let (code, _, _) = pod.exec_stdin(&["sleep", "100"], b"\x03", true).await;
+    assert_eq!(code, 130);
+    // Without a terminal a 0x03 byte is just data.
+    let (code, out, _) = pod.exec_stdin(&["cat"], b"a\x03b", false).await;
+    assert_eq!((code, out.as_str()), (0, "a\x03b"));
+}
+
+#[tokio::test]
+async fn read_loop_consumes_stdin_line_by_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let (code, out, _) = pod
+        .exec_stdin(
+            &["sh", "-c", "while read l; do echo \"<$l>\"; done; echo end"],
+            b"one\ntwo\n",
+            false,
+        )
+        .await;
+    assert_eq!((code, out.as_str()), (0, "<one>\n<two>\nend\n"));
+}

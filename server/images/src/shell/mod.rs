@@ -187,13 +187,79 @@ impl Shell {
                         }
                         Ok(node) => {
                             pending.clear();
-                            self.status = self.exec(&node).await;
+                            self.status = if self.ctx.tty {
+                                self.exec_foreground(&node, &mut reader).await
+                            } else {
+                                self.exec(&node).await
+                            };
                             if let Some(code) = self.exit {
                                 return code;
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Run a command typed at a terminal: its stdin is the terminal, and Ctrl-C stops it
+    /// (status 130) like SIGINT to the foreground job. Type-ahead it did not read goes back to
+    /// the prompt.
+    async fn exec_foreground(&mut self, node: &Node, reader: &mut LineReader) -> i32 {
+        let raw = self.ctx.stdin.clone();
+        let saved = (
+            self.ctx.stdin.clone(),
+            self.ctx.stdout.clone(),
+            self.ctx.stderr.clone(),
+        );
+        let (tx, chan) = Input::channel();
+        self.ctx.stdin = chan.clone();
+        // Type-ahead already read: up to a Ctrl-C it is the command's stdin (handed over now so
+        // nothing is lost if the command ends at once). A Ctrl-C in it interrupts the command
+        // only if the command is still running after its first step; otherwise it belongs to
+        // the next prompt.
+        let mut first = reader.take_pending();
+        let after_ctrl_c = first.iter().position(|&b| b == 0x03).map(|p| {
+            let after = first.split_off(p);
+            after[1..].to_vec()
+        });
+        let _ = tx.send(first);
+        let result = {
+            let exec = self.exec(node);
+            tokio::pin!(exec);
+            let pending_ctrl_c = after_ctrl_c.is_some();
+            let watch = async {
+                if pending_ctrl_c {
+                    tokio::task::yield_now().await;
+                } else {
+                    crate::stdio::forward_until_interrupt(raw.clone(), tx, Vec::new()).await;
+                }
+            };
+            tokio::pin!(watch);
+            tokio::select! {
+                biased;
+                s = &mut exec => Some(s),
+                () = &mut watch => None,
+            }
+        };
+        if let Some(after) = &after_ctrl_c {
+            reader.unshift(after);
+            if result.is_some() {
+                reader.unshift(&[0x03]);
+            }
+        }
+        (self.ctx.stdin, self.ctx.stdout, self.ctx.stderr) = saved;
+        // Unread type-ahead goes back in order: what the command left, then the rest.
+        let rest = raw.drain_now();
+        reader.unshift(&rest);
+        let leftover = chan.drain_now();
+        reader.unshift(&leftover);
+        match result {
+            Some(s) => s,
+            None => {
+                self.flow = None;
+                self.ctx.stdout.raw(b"^C\r\n").await;
+                130
             }
         }
     }
