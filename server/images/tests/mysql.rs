@@ -334,6 +334,19 @@ async fn client_formats_errors_and_hostname_through_a_service() {
         .exec(&["mysqladmin", "ping", "-uroot", "-pchange-me"])
         .await;
     assert_eq!((code, out.as_str()), (0, "mysqld is alive\n"));
+    let (code, out, _) = pod
+        .exec(&["mysqladmin", "-uroot", "-pchange-me", "status"])
+        .await;
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Uptime: ") && out.contains("  Threads: 1  Questions: "),
+        "{out}"
+    );
+    // A heredoc script through bash in the mysql image, like a learner would type it.
+    let (code, out, err) = pod
+        .exec(&["bash", "-c", "mysql -uroot -pchange-me -N shop <<EOF\nCREATE TABLE IF NOT EXISTS n (v INT);\nINSERT INTO n VALUES (41 + 1);\nSELECT v FROM n;\nEOF"])
+        .await;
+    assert_eq!((code, out.as_str()), (0, "42\n"), "{err}");
     server.stop().await;
     let (code, _, err) = pod.exec(&["mysqladmin", "ping"]).await;
     assert_eq!(code, 1);

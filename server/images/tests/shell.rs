@@ -178,3 +178,13 @@ async fn read_loop_consumes_stdin_line_by_line() {
         .await;
     assert_eq!((code, out.as_str()), (0, "<one>\n<two>\nend\n"));
 }
+
+#[tokio::test]
+async fn here_documents_feed_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let (code, out, err) = sh(&pod, "X=world; cat <<EOF > /data/h\nhello $X\n'quoted' $(echo sub)\nEOF\ncat <<'RAW'\n$X stays\nRAW\ncat /data/h").await;
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, "$X stays\nhello world\n'quoted' sub\n");
+}

@@ -84,6 +84,18 @@ pub struct Server {
     state: Mutex<Option<State>>,
     open: AtomicBool,
     next_id: AtomicU64,
+    started: std::time::Instant,
+    questions: AtomicU64,
+    threads: Arc<AtomicU64>,
+}
+
+/// Live counters for `mysqladmin status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    pub uptime_secs: u64,
+    pub threads: u64,
+    pub questions: u64,
+    pub open_tables: u64,
 }
 
 /// One client connection.
@@ -207,12 +219,31 @@ impl Server {
             })),
             open: AtomicBool::new(true),
             next_id: AtomicU64::new(8),
+            started: std::time::Instant::now(),
+            questions: AtomicU64::new(0),
+            threads: Arc::new(AtomicU64::new(0)),
         }))
     }
 
     /// The server's flavor.
     pub fn flavor(&self) -> Flavor {
         self.flavor
+    }
+
+    /// Uptime, connected sessions, statements run, open database files.
+    pub fn status(&self) -> Status {
+        let open_tables = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |st| st.dbs.len() as u64);
+        Status {
+            uptime_secs: self.started.elapsed().as_secs(),
+            threads: self.threads.load(Ordering::SeqCst),
+            questions: self.questions.load(Ordering::SeqCst),
+            open_tables,
+        }
     }
 
     /// Whether it still accepts queries.
@@ -279,6 +310,7 @@ impl Server {
                 _ => Err(denied()),
             }
         })?;
+        self.threads.fetch_add(1, Ordering::SeqCst);
         let mut session = Session {
             server: self.clone(),
             user: user.to_string(),
@@ -370,6 +402,12 @@ fn rows(columns: &[&str], data: Vec<Vec<Option<String>>>) -> QueryResult {
     })
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.server.threads.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Session {
     /// The current database.
     pub fn database(&self) -> Option<&str> {
@@ -431,6 +469,7 @@ impl Session {
         if !self.server.is_open() {
             return Err(MysqlError::lost_connection());
         }
+        self.server.questions.fetch_add(1, Ordering::SeqCst);
         let sql = sql.trim().trim_end_matches(';').trim();
         let toks = match lex(sql) {
             Ok(t) => t,

@@ -539,7 +539,16 @@ pub async fn admin(ctx: &mut Ctx, argv: &[String]) -> i32 {
         "status" | "version" => match session {
             Ok(s) => {
                 let text = if command == "status" {
-                    "Uptime: 42  Threads: 2  Questions: 10  Slow queries: 0  Opens: 120  Flush tables: 3  Open tables: 40  Queries per second avg: 0.238\n".to_string()
+                    let st = s.server().status();
+                    let qps = st.questions as f64 / st.uptime_secs.max(1) as f64;
+                    format!(
+                        "Uptime: {}  Threads: {}  Questions: {}  Slow queries: 0  Opens: {}  Flush tables: 3  Open tables: {}  Queries per second avg: {qps:.3}\n",
+                        st.uptime_secs.max(1),
+                        st.threads,
+                        st.questions,
+                        st.open_tables,
+                        st.open_tables
+                    )
                 } else {
                     format!(
                         "{name}  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)\n\nServer version\t\t{}\nProtocol version\t10\nConnection\t\tLocalhost via UNIX socket\nUNIX socket\t\t/var/run/mysqld/mysqld.sock\n",

@@ -473,8 +473,21 @@ impl Shell {
 
     async fn apply_redirs(&mut self, redirs: &[Redir]) -> Result<(), i32> {
         for r in redirs {
+            match r.op {
+                RedirOp::HereDoc => {
+                    let body = self.expand_heredoc(&r.target).await;
+                    self.ctx.stdin = Input::bytes(body.into_bytes());
+                    continue;
+                }
+                RedirOp::HereDocLiteral => {
+                    self.ctx.stdin = Input::bytes(r.target.clone().into_bytes());
+                    continue;
+                }
+                _ => {}
+            }
             let target = self.expand_word(&r.target).await.join(" ");
             match r.op {
+                RedirOp::HereDoc | RedirOp::HereDocLiteral => {}
                 RedirOp::Dup => {
                     let src = match target.as_str() {
                         "1" => self.ctx.stdout.clone(),
