@@ -4,6 +4,7 @@
 
 use crate::ContainerFs;
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
@@ -34,6 +35,14 @@ pub enum Input {
 pub struct ChannelIn {
     rx: tokio::sync::Mutex<mpsc::UnboundedReceiver<Vec<u8>>>,
     unread: Mutex<VecDeque<u8>>,
+    /// The terminal's ECHO flag (programs turn it off to read passwords).
+    echo: Arc<AtomicBool>,
+}
+
+/// The sending side of a terminal feed: cooked lines go to `tx`, echo is on while `echo` is.
+pub struct TermFeed {
+    pub tx: mpsc::UnboundedSender<Vec<u8>>,
+    pub echo: Arc<AtomicBool>,
 }
 
 impl Input {
@@ -50,14 +59,28 @@ impl Input {
         }))
     }
 
-    /// A channel input and the sender that feeds it.
-    pub fn channel() -> (mpsc::UnboundedSender<Vec<u8>>, Input) {
+    /// A terminal-fed input and the feed that writes into it.
+    pub fn channel() -> (TermFeed, Input) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let echo = Arc::new(AtomicBool::new(true));
         let input = Input::Channel(Arc::new(ChannelIn {
             rx: tokio::sync::Mutex::new(rx),
             unread: Mutex::new(VecDeque::new()),
+            echo: echo.clone(),
         }));
-        (tx, input)
+        (TermFeed { tx, echo }, input)
+    }
+
+    /// Input already cooked by a terminal line discipline (echoed, CR → LF, erase applied).
+    pub fn is_cooked(&self) -> bool {
+        matches!(self, Input::Channel(_))
+    }
+
+    /// Turn the terminal's echo on or off (no effect on other inputs).
+    pub fn set_echo(&self, on: bool) {
+        if let Input::Channel(c) = self {
+            c.echo.store(on, Ordering::SeqCst);
+        }
     }
 
     /// Bytes already available without waiting (what a finished command left unread).
@@ -248,37 +271,109 @@ fn to_crlf(data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Forward terminal input to `tx` until Ctrl-C arrives (then return; the caller stops the
-/// foreground command, as the terminal's SIGINT would). `first` holds bytes already read.
-/// Bytes after the Ctrl-C are given back to `raw`. At end of input the sender is dropped (the
-/// command sees EOF) and this waits forever.
+/// The terminal line discipline for programs that read a terminal without editing it
+/// themselves (`cat`, `read`, a password prompt): echo typed characters while echo is on, erase
+/// on DEL/backspace, deliver a line (CR → LF) on Enter, end of input on Ctrl-D at the start of
+/// a line. Returns when Ctrl-C arrives (the caller stops the foreground command, as SIGINT
+/// would); bytes after it are given back to `raw`. `first` holds bytes already read; `line`
+/// keeps a half-typed line so the caller can recover it.
 pub async fn forward_until_interrupt(
     raw: Input,
-    tx: mpsc::UnboundedSender<Vec<u8>>,
+    feed: TermFeed,
     first: Vec<u8>,
+    echo_to: Output,
+    line: &mut Vec<u8>,
 ) {
-    let mut tx = Some(tx);
+    let mut tx = Some(feed.tx);
     let mut chunk = Some(first);
+    let mut last_cr = false;
     loop {
-        if let Some(data) = chunk.take().filter(|d| !d.is_empty()) {
-            if let Some(p) = data.iter().position(|&b| b == 0x03) {
-                if p > 0
-                    && let Some(t) = &tx
-                {
-                    let _ = t.send(data[..p].to_vec());
+        if let Some(data) = chunk.take() {
+            let mut k = 0;
+            while k < data.len() {
+                let b = data[k];
+                k += 1;
+                let echo = feed.echo.load(Ordering::SeqCst);
+                let was_cr = std::mem::replace(&mut last_cr, b == b'\r');
+                match b {
+                    0x03 => {
+                        raw.unread(&data[k..]);
+                        return;
+                    }
+                    b'\r' | b'\n' => {
+                        if b == b'\n' && was_cr {
+                            continue;
+                        }
+                        if echo {
+                            echo_to.raw(b"\r\n").await;
+                        }
+                        line.push(b'\n');
+                        if let Some(t) = &tx {
+                            let _ = t.send(std::mem::take(line));
+                        }
+                        line.clear();
+                    }
+                    0x04 => {
+                        if line.is_empty() {
+                            // End of input for the command; what follows is for whoever reads
+                            // the terminal next (the shell prompt).
+                            drop(tx.take());
+                            raw.unread(&data[k..]);
+                            std::future::pending::<()>().await;
+                        } else if let Some(t) = &tx {
+                            let _ = t.send(std::mem::take(line));
+                        }
+                    }
+                    0x7f | 0x08 => {
+                        let mut popped = false;
+                        while let Some(c) = line.pop() {
+                            popped = true;
+                            if c & 0xC0 != 0x80 {
+                                break;
+                            }
+                        }
+                        if popped && echo {
+                            echo_to.raw(b"\x08 \x08").await;
+                        }
+                    }
+                    0x15 => line.clear(),
+                    0x1b => {
+                        // Swallow an escape sequence (arrow keys) within this chunk.
+                        if matches!(data.get(k), Some(b'[' | b'O')) {
+                            k += 1;
+                            while k < data.len()
+                                && !(data[k].is_ascii_alphabetic() || data[k] == b'~')
+                            {
+                                k += 1;
+                            }
+                            k += 1;
+                        }
+                    }
+                    b'\t' => {
+                        line.push(b);
+                        if echo {
+                            echo_to.raw(b"\t").await;
+                        }
+                    }
+                    c if c < 0x20 => {}
+                    c => {
+                        line.push(c);
+                        if echo {
+                            echo_to.raw(&[c]).await;
+                        }
+                    }
                 }
-                raw.unread(&data[p + 1..]);
-                return;
-            }
-            if let Some(t) = &tx {
-                let _ = t.send(data);
             }
         }
         match raw.read_chunk().await {
             Some(d) => chunk = Some(d),
             None => {
-                // End of input: the command sees EOF once the sender is gone.
-                drop(tx.take());
+                // End of input: deliver what was typed, then the command sees EOF.
+                if let Some(t) = tx.take()
+                    && !line.is_empty()
+                {
+                    let _ = t.send(std::mem::take(line));
+                }
                 std::future::pending::<()>().await;
             }
         }

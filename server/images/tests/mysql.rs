@@ -389,6 +389,19 @@ async fn interactive_client_on_a_terminal() {
     );
     assert!(out.contains("mysql> SELECT * FROM t\r\n    -> ;\r\n+----+------+\r\n| id | name |\r\n+----+------+\r\n|  1 | a    |\r\n|  2 | NULL |\r\n+----+------+\r\n2 rows in set (0.00 sec)\r\n"), "{out}");
     assert!(out.ends_with("mysql> exit\r\nBye\r\n"), "{out}");
+    // `kubectl exec -it mysql-0 -- mysql -uroot -p -e ...`: the password is not echoed.
+    let (code, out, _) = pod
+        .exec_stdin(
+            &["mysql", "-uroot", "-p", "-e", "SELECT 1 AS one"],
+            b"change-me\r",
+            true,
+        )
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "Enter password: \r\n+-----+\r\n| one |\r\n+-----+\r\n|   1 |\r\n+-----+\r\n"
+    );
     server.stop().await;
 }
 

@@ -188,3 +188,37 @@ async fn here_documents_feed_stdin() {
     assert_eq!((code, err.as_str()), (0, ""));
     assert_eq!(out, "$X stays\nhello world\n'quoted' sub\n");
 }
+
+#[tokio::test]
+async fn terminal_input_is_cooked_for_plain_programs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    // `kubectl exec -it box -- sh -c 'cat > /data/typed'`: Enter ends lines, DEL erases, Ctrl-D ends.
+    let (code, out, _) = pod
+        .exec_stdin(
+            &["sh", "-c", "cat > /data/typed"],
+            b"hello\rwor\x7fld\r\x04",
+            true,
+        )
+        .await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/typed")).expect("typed file"),
+        "hello\nwold\n"
+    );
+    assert_eq!(out, "hello\r\nwor\x08 \x08ld\r\n");
+    // The same inside an interactive shell, then back at the prompt.
+    let (code, out, _) = pod
+        .exec_stdin(&["sh"], b"cat > /data/t2\rline\r\x04ls /data\rexit\r", true)
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/t2")).expect("t2"),
+        "line\n"
+    );
+    assert_eq!(
+        out,
+        "/ # cat > /data/t2\r\nline\r\n/ # ls /data\r\nt2  typed\r\n/ # exit\r\n"
+    );
+}

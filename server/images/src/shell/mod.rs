@@ -202,9 +202,12 @@ impl Shell {
         }
     }
 
-    /// Run a command typed at a terminal: its stdin is the terminal, and Ctrl-C stops it
-    /// (status 130) like SIGINT to the foreground job. Type-ahead it did not read goes back to
-    /// the prompt.
+    /// Run a command typed at a terminal: its stdin is the terminal (cooked: echo, erase,
+    /// Enter), and Ctrl-C stops it (status 130) like SIGINT to the foreground job.
+    ///
+    /// Type-ahead already read by the prompt is only handed to the command if the command is
+    /// still running after its first step; a command that finishes at once leaves it for the
+    /// next prompt, as a real terminal's input queue would.
     async fn exec_foreground(&mut self, node: &Node, reader: &mut LineReader) -> i32 {
         let raw = self.ctx.stdin.clone();
         let saved = (
@@ -212,47 +215,45 @@ impl Shell {
             self.ctx.stdout.clone(),
             self.ctx.stderr.clone(),
         );
-        let (tx, chan) = Input::channel();
+        let (feed, chan) = Input::channel();
+        let echo_to = self.ctx.stdout.clone();
         self.ctx.stdin = chan.clone();
-        // Type-ahead already read: up to a Ctrl-C it is the command's stdin (handed over now so
-        // nothing is lost if the command ends at once). A Ctrl-C in it interrupts the command
-        // only if the command is still running after its first step; otherwise it belongs to
-        // the next prompt.
-        let mut first = reader.take_pending();
-        let after_ctrl_c = first.iter().position(|&b| b == 0x03).map(|p| {
-            let after = first.split_off(p);
-            after[1..].to_vec()
-        });
-        let _ = tx.send(first);
+        let mut first = Some(reader.take_pending());
+        let mut half_line: Vec<u8> = Vec::new();
         let result = {
             let exec = self.exec(node);
             tokio::pin!(exec);
-            let pending_ctrl_c = after_ctrl_c.is_some();
-            let watch = async {
-                if pending_ctrl_c {
-                    tokio::task::yield_now().await;
-                } else {
-                    crate::stdio::forward_until_interrupt(raw.clone(), tx, Vec::new()).await;
-                }
-            };
-            tokio::pin!(watch);
-            tokio::select! {
+            let early = tokio::select! {
                 biased;
                 s = &mut exec => Some(s),
-                () = &mut watch => None,
+                () = std::future::ready(()) => None,
+            };
+            match early {
+                Some(s) => Some(s),
+                None => {
+                    let typed = first.take().unwrap_or_default();
+                    let watch = crate::stdio::forward_until_interrupt(
+                        raw.clone(),
+                        feed,
+                        typed,
+                        echo_to,
+                        &mut half_line,
+                    );
+                    tokio::pin!(watch);
+                    tokio::select! {
+                        biased;
+                        s = &mut exec => Some(s),
+                        () = &mut watch => None,
+                    }
+                }
             }
         };
-        if let Some(after) = &after_ctrl_c {
-            reader.unshift(after);
-            if result.is_some() {
-                reader.unshift(&[0x03]);
-            }
-        }
         (self.ctx.stdin, self.ctx.stdout, self.ctx.stderr) = saved;
-        // Unread type-ahead goes back in order: what the command left, then the rest.
-        let rest = raw.drain_now();
-        reader.unshift(&rest);
-        let leftover = chan.drain_now();
+        // Unread input goes back to the prompt, in order: what the command left, the half-typed
+        // line, then (already in `raw`) anything after a Ctrl-C.
+        let mut leftover = first.unwrap_or_default();
+        leftover.extend(chan.drain_now());
+        leftover.extend_from_slice(&half_line);
         reader.unshift(&leftover);
         match result {
             Some(s) => s,
