@@ -1378,6 +1378,10 @@ mod tests {
             .query("UPDATE orders SET qty = qty + 1 WHERE item = 'a'")
             .expect("update");
         assert!(matches!(r, QueryResult::Ok { affected: 1, .. }));
+        assert_eq!(
+            rows_of(s.query("SELECT LAST_INSERT_ID()").expect("last id")),
+            vec![vec![cell("3")]]
+        );
         s.query("DELETE FROM orders WHERE id = 2").expect("delete");
         assert_eq!(
             rows_of(s.query("SELECT COUNT(*) FROM orders").expect("count")),
