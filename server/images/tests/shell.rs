@@ -114,6 +114,38 @@ async fn interactive_shell_on_a_terminal() {
 }
 
 #[tokio::test]
+async fn not_found_is_worded_like_each_images_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let ip = Ipv4Addr::new(10, 244, 1, 20);
+    for (image, shell, want) in [
+        (Image::Busybox, "sh", "sh: foo: not found\n"),
+        (
+            Image::Mysql,
+            "bash",
+            "bash: line 1: foo: command not found\n",
+        ),
+        (Image::Nginx, "sh", "sh: 1: foo: not found\n"),
+        (
+            Image::Nginx,
+            "bash",
+            "bash: line 1: foo: command not found\n",
+        ),
+    ] {
+        let pod = Pod::new(
+            image,
+            "p",
+            layer(dir.path(), &format!("{image:?}-{shell}")),
+            vec![],
+            &net,
+            ip,
+        );
+        let (code, _, err) = pod.exec(&[shell, "-c", "foo"]).await;
+        assert_eq!((code, err.as_str()), (127, want), "{image:?} {shell}");
+    }
+}
+
+#[tokio::test]
 async fn spawn_rejects_programs_the_image_lacks() {
     let dir = tempfile::tempdir().expect("tempdir");
     let net = LocalNet::new();

@@ -30,6 +30,8 @@ pub struct Shell {
     flow: Option<Flow>,
     /// Name used in messages (`sh`, `bash`).
     name: String,
+    /// Reading commands from a terminal/stdin prompt rather than a script or `-c`.
+    interactive: bool,
     jobs: JoinSet<()>,
 }
 
@@ -112,6 +114,7 @@ impl Shell {
             exit: None,
             flow: None,
             name: name.to_string(),
+            interactive: false,
             jobs: JoinSet::new(),
         }
     }
@@ -151,6 +154,7 @@ impl Shell {
     }
 
     async fn interactive(&mut self) -> i32 {
+        self.interactive = true;
         let mut reader = LineReader::new(
             self.ctx.stdin.clone(),
             self.ctx.stdout.clone(),
@@ -782,10 +786,21 @@ impl Shell {
             _ => {}
         }
         if !programs::exists(self.ctx.image, name) {
-            let msg = if self.name == "bash" {
-                format!("bash: {name}: command not found\n")
-            } else {
-                format!("{}: {name}: not found\n", self.name)
+            // Each image's shell words it differently: busybox ash, bash (mysql image, and
+            // `bash` elsewhere), dash (`sh` in the Debian/Ubuntu based images).
+            let script = !self.interactive;
+            let msg = match (self.ctx.image, self.name.as_str()) {
+                (Image::Busybox | Image::Alpine, _) => {
+                    format!("{}: {name}: not found\n", self.name)
+                }
+                (Image::Mysql, _) | (_, "bash") if script => {
+                    format!("{}: line 1: {name}: command not found\n", self.name)
+                }
+                (Image::Mysql, _) | (_, "bash") => {
+                    format!("{}: {name}: command not found\n", self.name)
+                }
+                _ if script => format!("{}: 1: {name}: not found\n", self.name),
+                _ => format!("{}: {name}: not found\n", self.name),
             };
             if name.contains('/') && !self.ctx.fs.exists(&self.ctx.cwd, name) {
                 self.ctx
