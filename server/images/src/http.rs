@@ -90,6 +90,16 @@ impl HttpServer {
         }
     }
 
+    /// Serve a GET for `path` with the given headers (the sandbox's port-forward / probes).
+    pub fn get_path(&self, path: &str, headers: &[(String, String)], client: &str) -> HttpResponse {
+        self.get(&HttpRequest {
+            method: "GET".into(),
+            path: path.to_string(),
+            headers: headers.to_vec(),
+            client: client.to_string(),
+        })
+    }
+
     /// Serve one request.
     pub fn get(&self, req: &HttpRequest) -> HttpResponse {
         let path = req.path.split(['?', '#']).next().unwrap_or("/");

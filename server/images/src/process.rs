@@ -181,13 +181,42 @@ pub fn spawn(spec: ProcessSpec, io: Stdio) -> Result<Process, SpawnError> {
     let argv = spec.argv;
     let handles_term = programs::handles_term(&argv);
     let mut signal = control.signal.clone();
+    // On a terminal, Ctrl-C interrupts the program (SIGINT, 130) unless it runs its own line
+    // discipline (an interactive shell or mysql client handles Ctrl-C itself).
+    let watch_interrupt = spec.tty && !programs::own_line_discipline(&argv);
+    let (feed, interrupt_input) = Input::channel();
+    let echo_to = ctx.stdout.clone();
+    let raw_stdin = ctx.stdin.clone();
+    if watch_interrupt {
+        ctx.stdin = interrupt_input;
+    }
     tokio::spawn(async move {
         let code = {
             let program = programs::run(&mut ctx, &argv);
             tokio::pin!(program);
+            let interrupt = async {
+                if watch_interrupt {
+                    let mut line = Vec::new();
+                    crate::stdio::forward_until_interrupt(
+                        raw_stdin,
+                        feed,
+                        Vec::new(),
+                        echo_to,
+                        &mut line,
+                    )
+                    .await;
+                } else {
+                    drop(feed);
+                    std::future::pending::<()>().await;
+                }
+            };
+            tokio::pin!(interrupt);
             loop {
                 tokio::select! {
+                    // The program first: it may turn echo off before the terminal feed runs.
+                    biased;
                     code = &mut program => break code,
+                    () = &mut interrupt => break 130,
                     changed = signal.changed() => {
                         if changed.is_err() {
                             // Nobody can signal any more: just run to completion.

@@ -19,7 +19,11 @@ pub enum LineEvent {
 pub struct LineReader {
     input: Input,
     echo: Output,
+    /// Print prompts (a terminal is attached).
     tty: bool,
+    /// Do the line discipline here (raw terminal bytes); false when the input was already
+    /// cooked by [`crate::stdio::forward_until_interrupt`] or there is no terminal.
+    cook: bool,
     pending: VecDeque<u8>,
     eof: bool,
     last_was_cr: bool,
@@ -28,13 +32,27 @@ pub struct LineReader {
 impl LineReader {
     /// A reader echoing to `echo` when `tty`.
     pub fn new(input: Input, echo: Output, tty: bool) -> LineReader {
+        let cook = tty && !input.is_cooked();
         LineReader {
             input,
             echo,
             tty,
+            cook,
             pending: VecDeque::new(),
             eof: false,
             last_was_cr: false,
+        }
+    }
+
+    /// Bytes read ahead but not consumed yet.
+    pub fn take_pending(&mut self) -> Vec<u8> {
+        self.pending.drain(..).collect()
+    }
+
+    /// Put bytes in front of the pending input.
+    pub fn unshift(&mut self, data: &[u8]) {
+        for &b in data.iter().rev() {
+            self.pending.push_front(b);
         }
     }
 
@@ -60,7 +78,10 @@ impl LineReader {
 
     /// Read a line without echo (passwords).
     pub async fn read_secret(&mut self, prompt: &str) -> LineEvent {
-        self.read(prompt, false).await
+        self.input.set_echo(false);
+        let line = self.read(prompt, false).await;
+        self.input.set_echo(true);
+        line
     }
 
     async fn read(&mut self, prompt: &str, echo: bool) -> LineEvent {
@@ -75,7 +96,7 @@ impl LineReader {
                 }
                 return LineEvent::Line(String::from_utf8_lossy(&line).into_owned());
             };
-            if !self.tty {
+            if !self.cook {
                 if b == b'\n' {
                     if line.last() == Some(&b'\r') {
                         line.pop();

@@ -114,6 +114,38 @@ async fn interactive_shell_on_a_terminal() {
 }
 
 #[tokio::test]
+async fn not_found_is_worded_like_each_images_shell() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let ip = Ipv4Addr::new(10, 244, 1, 20);
+    for (image, shell, want) in [
+        (Image::Busybox, "sh", "sh: foo: not found\n"),
+        (
+            Image::Mysql,
+            "bash",
+            "bash: line 1: foo: command not found\n",
+        ),
+        (Image::Nginx, "sh", "sh: 1: foo: not found\n"),
+        (
+            Image::Nginx,
+            "bash",
+            "bash: line 1: foo: command not found\n",
+        ),
+    ] {
+        let pod = Pod::new(
+            image,
+            "p",
+            layer(dir.path(), &format!("{image:?}-{shell}")),
+            vec![],
+            &net,
+            ip,
+        );
+        let (code, _, err) = pod.exec(&[shell, "-c", "foo"]).await;
+        assert_eq!((code, err.as_str()), (127, want), "{image:?} {shell}");
+    }
+}
+
+#[tokio::test]
 async fn spawn_rejects_programs_the_image_lacks() {
     let dir = tempfile::tempdir().expect("tempdir");
     let net = LocalNet::new();
@@ -140,5 +172,85 @@ async fn spawn_rejects_programs_the_image_lacks() {
     assert_eq!(
         err.to_string(),
         "exec: \"mysqld\": executable file not found in $PATH"
+    );
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_the_foreground_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    // In an interactive shell: the loop is interrupted, the shell goes on.
+    let keys = b"while true; do sleep 1; done\r\x03echo after\rexit\r";
+    let (code, out, _) = pod.exec_stdin(&["sh"], keys, true).await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        out,
+        "/ # while true; do sleep 1; done\r\n^C\r\n/ # echo after\r\nafter\r\n/ # exit\r\n"
+    );
+    // `kubectl exec -it pod -- sleep 100` then Ctrl-C.
+    let (code, _, _) = pod.exec_stdin(&["sleep", "100"], b"\x03", true).await;
+    assert_eq!(code, 130);
+    // Without a terminal a 0x03 byte is just data.
+    let (code, out, _) = pod.exec_stdin(&["cat"], b"a\x03b", false).await;
+    assert_eq!((code, out.as_str()), (0, "a\x03b"));
+}
+
+#[tokio::test]
+async fn read_loop_consumes_stdin_line_by_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let (code, out, _) = pod
+        .exec_stdin(
+            &["sh", "-c", "while read l; do echo \"<$l>\"; done; echo end"],
+            b"one\ntwo\n",
+            false,
+        )
+        .await;
+    assert_eq!((code, out.as_str()), (0, "<one>\n<two>\nend\n"));
+}
+
+#[tokio::test]
+async fn here_documents_feed_stdin() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    let (code, out, err) = sh(&pod, "X=world; cat <<EOF > /data/h\nhello $X\n'quoted' $(echo sub)\nEOF\ncat <<'RAW'\n$X stays\nRAW\ncat /data/h").await;
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, "$X stays\nhello world\n'quoted' sub\n");
+}
+
+#[tokio::test]
+async fn terminal_input_is_cooked_for_plain_programs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let net = LocalNet::new();
+    let pod = busybox(dir.path(), &net);
+    // `kubectl exec -it box -- sh -c 'cat > /data/typed'`: Enter ends lines, DEL erases, Ctrl-D ends.
+    let (code, out, _) = pod
+        .exec_stdin(
+            &["sh", "-c", "cat > /data/typed"],
+            b"hello\rwor\x7fld\r\x04",
+            true,
+        )
+        .await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/typed")).expect("typed file"),
+        "hello\nwold\n"
+    );
+    assert_eq!(out, "hello\r\nwor\x08 \x08ld\r\n");
+    // The same inside an interactive shell, then back at the prompt.
+    let (code, out, _) = pod
+        .exec_stdin(&["sh"], b"cat > /data/t2\rline\r\x04ls /data\rexit\r", true)
+        .await;
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("data/t2")).expect("t2"),
+        "line\n"
+    );
+    assert_eq!(
+        out,
+        "/ # cat > /data/t2\r\nline\r\n/ # ls /data\r\nt2  typed\r\n/ # exit\r\n"
     );
 }

@@ -208,11 +208,28 @@ pub fn lex(sql: &str) -> Result<Vec<Tok>, LexError> {
 
 /// Split a script into statements on `;` outside quotes and comments (the client does this).
 pub fn split_statements(script: &str) -> Vec<String> {
+    split_with_lines(script)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// Like [`split_statements`], with the 1-based line each statement starts on (the client's
+/// `ERROR ... at line N`).
+pub fn split_with_lines(script: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
     let mut chars = script.chars().peekable();
+    let mut line = 1;
+    let mut start_line = 1;
     while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        if cur.trim().is_empty() && !c.is_whitespace() {
+            start_line = line;
+        }
         match quote {
             Some(q) => {
                 cur.push(c);
@@ -232,6 +249,7 @@ pub fn split_statements(script: &str) -> Vec<String> {
                 '#' => {
                     for n in chars.by_ref() {
                         if n == '\n' {
+                            line += 1;
                             cur.push('\n');
                             break;
                         }
@@ -240,6 +258,7 @@ pub fn split_statements(script: &str) -> Vec<String> {
                 '-' if chars.peek() == Some(&'-') => {
                     for n in chars.by_ref() {
                         if n == '\n' {
+                            line += 1;
                             cur.push('\n');
                             break;
                         }
@@ -247,7 +266,7 @@ pub fn split_statements(script: &str) -> Vec<String> {
                 }
                 ';' => {
                     if !cur.trim().is_empty() {
-                        out.push(cur.trim().to_string());
+                        out.push((start_line, cur.trim().to_string()));
                     }
                     cur.clear();
                 }
@@ -256,7 +275,7 @@ pub fn split_statements(script: &str) -> Vec<String> {
         }
     }
     if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
+        out.push((start_line, cur.trim().to_string()));
     }
     out
 }
@@ -294,5 +313,10 @@ mod tests {
             split_statements("USE shop; INSERT INTO t VALUES ('a;b'); -- x;\nSELECT 1"),
             vec!["USE shop", "INSERT INTO t VALUES ('a;b')", "SELECT 1"]
         );
+        let lines: Vec<usize> = split_with_lines("SELECT 1; SELECT 2;\n\n-- c\nSELECT 3")
+            .into_iter()
+            .map(|(l, _)| l)
+            .collect();
+        assert_eq!(lines, vec![1, 1, 4]);
     }
 }

@@ -12,4 +12,4 @@ mod server;
 mod translate;
 
 pub use error::MysqlError;
-pub use server::{Flavor, QueryResult, ResultSet, Server, Session};
+pub use server::{Flavor, QueryResult, ResultSet, Server, Session, Status};

@@ -84,6 +84,18 @@ pub struct Server {
     state: Mutex<Option<State>>,
     open: AtomicBool,
     next_id: AtomicU64,
+    started: std::time::Instant,
+    questions: AtomicU64,
+    threads: Arc<AtomicU64>,
+}
+
+/// Live counters for `mysqladmin status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Status {
+    pub uptime_secs: u64,
+    pub threads: u64,
+    pub questions: u64,
+    pub open_tables: u64,
 }
 
 /// One client connection.
@@ -207,12 +219,31 @@ impl Server {
             })),
             open: AtomicBool::new(true),
             next_id: AtomicU64::new(8),
+            started: std::time::Instant::now(),
+            questions: AtomicU64::new(0),
+            threads: Arc::new(AtomicU64::new(0)),
         }))
     }
 
     /// The server's flavor.
     pub fn flavor(&self) -> Flavor {
         self.flavor
+    }
+
+    /// Uptime, connected sessions, statements run, open database files.
+    pub fn status(&self) -> Status {
+        let open_tables = self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, |st| st.dbs.len() as u64);
+        Status {
+            uptime_secs: self.started.elapsed().as_secs(),
+            threads: self.threads.load(Ordering::SeqCst),
+            questions: self.questions.load(Ordering::SeqCst),
+            open_tables,
+        }
     }
 
     /// Whether it still accepts queries.
@@ -279,6 +310,7 @@ impl Server {
                 _ => Err(denied()),
             }
         })?;
+        self.threads.fetch_add(1, Ordering::SeqCst);
         let mut session = Session {
             server: self.clone(),
             user: user.to_string(),
@@ -370,6 +402,12 @@ fn rows(columns: &[&str], data: Vec<Vec<Option<String>>>) -> QueryResult {
     })
 }
 
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.server.threads.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Session {
     /// The current database.
     pub fn database(&self) -> Option<&str> {
@@ -431,6 +469,7 @@ impl Session {
         if !self.server.is_open() {
             return Err(MysqlError::lost_connection());
         }
+        self.server.questions.fetch_add(1, Ordering::SeqCst);
         let sql = sql.trim().trim_end_matches(';').trim();
         let toks = match lex(sql) {
             Ok(t) => t,
@@ -741,7 +780,12 @@ impl Session {
     }
 
     fn map_error(&self, original: &str, e: rusqlite::Error) -> MysqlError {
-        let msg = e.to_string();
+        // The bare SQLite message, without rusqlite's "in <sql> at offset N" suffix.
+        let msg = match &e {
+            rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+            rusqlite::Error::SqliteFailure(_, Some(m)) => m.clone(),
+            other => other.to_string(),
+        };
         let db = self.db.clone().unwrap_or_default();
         if let Some(t) = msg.strip_prefix("no such table: ") {
             if self.db.is_none() && !t.contains('.') {
@@ -1286,4 +1330,222 @@ fn like_match(pattern: &str, s: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let s: Vec<char> = s.chars().collect();
     go(&p, &s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(dir: &std::path::Path) -> Arc<Server> {
+        let fs = Arc::new(ContainerFs::new(dir, vec![]));
+        Server::initialize(&fs, "/var/lib/mysql", "pw").expect("init");
+        Server::open(Flavor::Mysql, "mysql-0", fs, "/var/lib/mysql").expect("open")
+    }
+
+    fn rows_of(r: QueryResult) -> Vec<Vec<Option<String>>> {
+        match r {
+            QueryResult::Rows(rs) => rs.rows,
+            QueryResult::Ok { .. } => panic!("rows expected"),
+        }
+    }
+
+    fn cell(s: &str) -> Option<String> {
+        Some(s.to_string())
+    }
+
+    #[test]
+    fn sql_dialect_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let srv = server(dir.path());
+        let mut s = srv.connect("root", "pw", None).expect("connect");
+        s.query("CREATE DATABASE IF NOT EXISTS `shop` DEFAULT CHARACTER SET utf8mb4")
+            .expect("create db");
+        s.query("USE shop").expect("use");
+        s.query("CREATE TABLE `orders` (`id` INT NOT NULL AUTO_INCREMENT, `item` VARCHAR(100) NOT NULL, `qty` INT DEFAULT 1, `at` DATETIME DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (`id`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+            .expect("create table");
+        let r = s
+            .query("INSERT INTO orders (item, qty) VALUES ('a', 2), (\"b\", 3), ('it\\'s', 1)")
+            .expect("insert");
+        assert_eq!(
+            r,
+            QueryResult::Ok {
+                affected: 3,
+                info: Some("Records: 3  Duplicates: 0  Warnings: 0".into()),
+                db_changed: false
+            }
+        );
+        let r = s
+            .query("UPDATE orders SET qty = qty + 1 WHERE item = 'a'")
+            .expect("update");
+        assert!(matches!(r, QueryResult::Ok { affected: 1, .. }));
+        assert_eq!(
+            rows_of(s.query("SELECT LAST_INSERT_ID()").expect("last id")),
+            vec![vec![cell("3")]]
+        );
+        s.query("DELETE FROM orders WHERE id = 2").expect("delete");
+        assert_eq!(
+            rows_of(s.query("SELECT COUNT(*) FROM orders").expect("count")),
+            vec![vec![cell("2")]]
+        );
+        assert_eq!(
+            rows_of(
+                s.query(
+                    "SELECT id, item, qty FROM shop.orders WHERE qty > 0 ORDER BY id DESC LIMIT 1"
+                )
+                .expect("select")
+            ),
+            vec![vec![cell("3"), cell("it's"), cell("1")]]
+        );
+        let QueryResult::Rows(rs) = s
+            .query("SELECT @@hostname, DATABASE(), VERSION(), NOW() AS now")
+            .expect("functions")
+        else {
+            panic!("rows expected");
+        };
+        assert_eq!(
+            rs.columns,
+            vec!["@@hostname", "DATABASE()", "VERSION()", "now"]
+        );
+        assert_eq!(
+            rs.rows[0][..3],
+            [cell("mysql-0"), cell("shop"), cell("8.4.3")]
+        );
+        assert_eq!(
+            rs.rows[0][3].as_deref().map(str::len),
+            Some(19),
+            "YYYY-MM-DD HH:MM:SS"
+        );
+        assert_eq!(
+            rows_of(s.query("SHOW DATABASES").expect("show")),
+            [
+                "information_schema",
+                "mysql",
+                "performance_schema",
+                "shop",
+                "sys"
+            ]
+            .map(|d| vec![cell(d)])
+        );
+        assert_eq!(
+            rows_of(s.query("SHOW TABLES").expect("tables")),
+            vec![vec![cell("orders")]]
+        );
+        s.query("DROP TABLE orders").expect("drop");
+        s.query("DROP DATABASE shop").expect("drop db");
+        assert_eq!(s.database(), None);
+    }
+
+    #[test]
+    fn mysql_style_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let srv = server(dir.path());
+        let mut s = srv.connect("root", "pw", None).expect("connect");
+        let err = |s: &mut Session, q: &str| s.query(q).expect_err(q).to_string();
+        assert_eq!(
+            err(&mut s, "USE shop"),
+            "ERROR 1049 (42000): Unknown database 'shop'"
+        );
+        assert_eq!(
+            err(&mut s, "SELECT * FROM t"),
+            "ERROR 1046 (3D000): No database selected"
+        );
+        s.query("CREATE DATABASE shop").expect("create");
+        assert_eq!(
+            err(&mut s, "CREATE DATABASE shop"),
+            "ERROR 1007 (HY000): Can't create database 'shop'; database exists"
+        );
+        assert_eq!(
+            err(&mut s, "DROP DATABASE nope"),
+            "ERROR 1008 (HY000): Can't drop database 'nope'; database doesn't exist"
+        );
+        s.query("USE shop").expect("use");
+        assert_eq!(
+            err(&mut s, "SELECT * FROM orders"),
+            "ERROR 1146 (42S02): Table 'shop.orders' doesn't exist"
+        );
+        assert_eq!(
+            err(&mut s, "INSERT INTO orders VALUES (1"),
+            "ERROR 1064 (42000): You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near '' at line 1"
+        );
+        assert_eq!(
+            err(&mut s, "SELEC * FROM x"),
+            "ERROR 1064 (42000): You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version for the right syntax to use near 'SELEC * FROM x' at line 1"
+        );
+        s.query("CREATE TABLE t (id INT PRIMARY KEY, name VARCHAR(5) NOT NULL)")
+            .expect("create");
+        assert_eq!(
+            err(&mut s, "CREATE TABLE t (id INT)"),
+            "ERROR 1050 (42S01): Table 't' already exists"
+        );
+        assert_eq!(
+            err(&mut s, "SELECT nope FROM t"),
+            "ERROR 1054 (42S22): Unknown column 'nope' in 'field list'"
+        );
+        assert_eq!(
+            err(&mut s, "INSERT INTO t (id) VALUES (1)"),
+            "ERROR 1048 (23000): Column 'name' cannot be null"
+        );
+        let denied = srv
+            .connect("root", "wrong", None)
+            .err()
+            .expect("denied")
+            .to_string();
+        assert_eq!(
+            denied,
+            "ERROR 1045 (28000): Access denied for user 'root'@'localhost' (using password: YES)"
+        );
+        let denied = srv
+            .connect("nobody", "", None)
+            .err()
+            .expect("denied")
+            .to_string();
+        assert_eq!(
+            denied,
+            "ERROR 1045 (28000): Access denied for user 'nobody'@'localhost' (using password: NO)"
+        );
+    }
+
+    #[test]
+    fn rows_are_in_the_file_when_the_statement_returns() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let srv = server(dir.path());
+        let mut s = srv.connect("root", "pw", None).expect("connect");
+        s.query("CREATE DATABASE shop").expect("create");
+        s.query("CREATE TABLE shop.t (v TEXT)").expect("table");
+        s.query("INSERT INTO shop.t VALUES ('kept')")
+            .expect("insert");
+        // A second server on the same files (the first one is still running) sees the row.
+        let fs = Arc::new(ContainerFs::new(dir.path(), vec![]));
+        let other = Server::open(Flavor::Mysql, "mysql-1", fs, "/var/lib/mysql").expect("open");
+        let mut s2 = other.connect("root", "pw", Some("shop")).expect("connect");
+        assert_eq!(
+            rows_of(s2.query("SELECT v FROM t").expect("select")),
+            vec![vec![cell("kept")]]
+        );
+        srv.shutdown();
+        assert_eq!(s.query("SELECT 1").expect_err("gone").code, 2013);
+    }
+
+    #[test]
+    fn quota_stops_a_growing_database() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let fs =
+            Arc::new(ContainerFs::new(dir.path(), vec![]).with_quota(crate::Quota::new(200_000)));
+        Server::initialize(&fs, "/var/lib/mysql", "pw").expect("init");
+        let srv = Server::open(Flavor::Mysql, "mysql-0", fs, "/var/lib/mysql").expect("open");
+        let mut s = srv.connect("root", "pw", None).expect("connect");
+        s.query("CREATE DATABASE big").expect("db");
+        s.query("CREATE TABLE big.t (v TEXT)").expect("table");
+        s.query("USE big").expect("use");
+        let blob = "x".repeat(10_000);
+        let mut failed = None;
+        for _ in 0..100 {
+            if let Err(e) = s.query(&format!("INSERT INTO t VALUES ('{blob}')")) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let e = failed.expect("quota reached");
+        assert_eq!(e.to_string(), "ERROR 1114 (HY000): The table 't' is full");
+    }
 }

@@ -122,6 +122,8 @@ pub fn rewrite(sql: &str, toks: &[Tok], vars: &SessionVars<'_>) -> Result<String
                         call(quote_str(vars.user))
                     }
                     "CONNECTION_ID" => call(vars.connection_id.to_string()),
+                    // Per server connection rather than per session: close enough for lessons.
+                    "LAST_INSERT_ID" => call("last_insert_rowid()".into()),
                     "UUID" => call(quote_str(&uuid_v1_like())),
                     "RAND" => call("(abs(random()) / 9223372036854775807.0)".into()),
                     "DUAL" if i > 0 && toks[i - 1].is("FROM") => Some(String::new()),

@@ -124,6 +124,24 @@ pub fn handles_term(argv: &[String]) -> bool {
     )
 }
 
+/// Programs that read a terminal themselves (echo, editing, Ctrl-C): interactive shells and the
+/// interactive mysql client.
+pub fn own_line_discipline(argv: &[String]) -> bool {
+    let Some(first) = argv.first() else {
+        return false;
+    };
+    match basename(first) {
+        "sh" | "ash" | "bash" => !argv
+            .iter()
+            .skip(1)
+            .any(|a| a == "-c" || !a.starts_with('-')),
+        "mysql" | "mariadb" => !argv.iter().any(|a| {
+            a == "-e" || a.starts_with("--execute") || (a.starts_with("-e") && !a.starts_with("--"))
+        }),
+        _ => false,
+    }
+}
+
 /// Run `argv` (which must exist in the image; the shell checks with [`exists`]).
 pub fn run<'a>(ctx: &'a mut Ctx, argv: &'a [String]) -> ProgFuture<'a> {
     Box::pin(async move {

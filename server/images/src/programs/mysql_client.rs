@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::mysql::format;
-use crate::mysql::lexer::split_statements;
+use crate::mysql::lexer::{split_statements, split_with_lines};
 use crate::mysql::{MysqlError, QueryResult, Session};
 use crate::tty::{LineEvent, LineReader};
 use crate::{Image, Listener};
@@ -383,9 +383,9 @@ pub async fn main(ctx: &mut Ctx, argv: &[String]) -> i32 {
 }
 
 async fn run_script(ctx: &Ctx, session: &mut Session, script: &str, mode: Mode) -> i32 {
-    for (n, stmt) in split_statements(script).iter().enumerate() {
+    for (line, stmt) in split_with_lines(script) {
         let start = Instant::now();
-        match session.query(stmt) {
+        match session.query(&stmt) {
             Ok(r) => {
                 ctx.out(&render(&r, mode, start.elapsed().as_secs_f64()))
                     .await
@@ -394,7 +394,7 @@ async fn run_script(ctx: &Ctx, session: &mut Session, script: &str, mode: Mode) 
                 let at = if mode.interactive {
                     String::new()
                 } else {
-                    format!(" at line {}", n + 1)
+                    format!(" at line {line}")
                 };
                 let text = e.to_string();
                 // `ERROR 1049 (42000) at line 1: Unknown database 'x'` in batch mode.
@@ -539,7 +539,16 @@ pub async fn admin(ctx: &mut Ctx, argv: &[String]) -> i32 {
         "status" | "version" => match session {
             Ok(s) => {
                 let text = if command == "status" {
-                    "Uptime: 42  Threads: 2  Questions: 10  Slow queries: 0  Opens: 120  Flush tables: 3  Open tables: 40  Queries per second avg: 0.238\n".to_string()
+                    let st = s.server().status();
+                    let qps = st.questions as f64 / st.uptime_secs.max(1) as f64;
+                    format!(
+                        "Uptime: {}  Threads: {}  Questions: {}  Slow queries: 0  Opens: {}  Flush tables: 3  Open tables: {}  Queries per second avg: {qps:.3}\n",
+                        st.uptime_secs.max(1),
+                        st.threads,
+                        st.questions,
+                        st.open_tables,
+                        st.open_tables
+                    )
                 } else {
                     format!(
                         "{name}  Ver 8.4.3 for Linux on x86_64 (MySQL Community Server - GPL)\n\nServer version\t\t{}\nProtocol version\t10\nConnection\t\tLocalhost via UNIX socket\nUNIX socket\t\t/var/run/mysqld/mysqld.sock\n",

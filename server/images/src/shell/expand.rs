@@ -127,6 +127,34 @@ impl Shell {
         f.fields.join(" ")
     }
 
+    /// Expand a here-document body: `$VAR`, `$(...)`, backslash before `$`, `` ` `` and `\\`;
+    /// quotes are plain characters.
+    pub(super) async fn expand_heredoc(&mut self, body: &str) -> String {
+        let chars: Vec<char> = body.chars().collect();
+        let mut out = String::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == '\\' && matches!(chars.get(i + 1), Some('$' | '`' | '\\')) {
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            if c == '$' || c == '`' {
+                let (value, next) = self.dollar(&chars, i).await;
+                match value {
+                    Some(v) => out.push_str(&v),
+                    None => out.push('$'),
+                }
+                i = next;
+                continue;
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+
     async fn expand_into(&mut self, raw: &str, f: &mut Fields, split: bool) {
         let chars: Vec<char> = raw.chars().collect();
         let mut i = 0;

@@ -30,6 +30,8 @@ pub struct Shell {
     flow: Option<Flow>,
     /// Name used in messages (`sh`, `bash`).
     name: String,
+    /// Reading commands from a terminal/stdin prompt rather than a script or `-c`.
+    interactive: bool,
     jobs: JoinSet<()>,
 }
 
@@ -112,6 +114,7 @@ impl Shell {
             exit: None,
             flow: None,
             name: name.to_string(),
+            interactive: false,
             jobs: JoinSet::new(),
         }
     }
@@ -151,6 +154,7 @@ impl Shell {
     }
 
     async fn interactive(&mut self) -> i32 {
+        self.interactive = true;
         let mut reader = LineReader::new(
             self.ctx.stdin.clone(),
             self.ctx.stdout.clone(),
@@ -187,13 +191,80 @@ impl Shell {
                         }
                         Ok(node) => {
                             pending.clear();
-                            self.status = self.exec(&node).await;
+                            self.status = if self.ctx.tty {
+                                self.exec_foreground(&node, &mut reader).await
+                            } else {
+                                self.exec(&node).await
+                            };
                             if let Some(code) = self.exit {
                                 return code;
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// Run a command typed at a terminal: its stdin is the terminal (cooked: echo, erase,
+    /// Enter), and Ctrl-C stops it (status 130) like SIGINT to the foreground job.
+    ///
+    /// Type-ahead already read by the prompt is only handed to the command if the command is
+    /// still running after its first step; a command that finishes at once leaves it for the
+    /// next prompt, as a real terminal's input queue would.
+    async fn exec_foreground(&mut self, node: &Node, reader: &mut LineReader) -> i32 {
+        let raw = self.ctx.stdin.clone();
+        let saved = (
+            self.ctx.stdin.clone(),
+            self.ctx.stdout.clone(),
+            self.ctx.stderr.clone(),
+        );
+        let (feed, chan) = Input::channel();
+        let echo_to = self.ctx.stdout.clone();
+        self.ctx.stdin = chan.clone();
+        let mut first = Some(reader.take_pending());
+        let mut half_line: Vec<u8> = Vec::new();
+        let result = {
+            let exec = self.exec(node);
+            tokio::pin!(exec);
+            let early = tokio::select! {
+                biased;
+                s = &mut exec => Some(s),
+                () = std::future::ready(()) => None,
+            };
+            match early {
+                Some(s) => Some(s),
+                None => {
+                    let typed = first.take().unwrap_or_default();
+                    let watch = crate::stdio::forward_until_interrupt(
+                        raw.clone(),
+                        feed,
+                        typed,
+                        echo_to,
+                        &mut half_line,
+                    );
+                    tokio::pin!(watch);
+                    tokio::select! {
+                        biased;
+                        s = &mut exec => Some(s),
+                        () = &mut watch => None,
+                    }
+                }
+            }
+        };
+        (self.ctx.stdin, self.ctx.stdout, self.ctx.stderr) = saved;
+        // Unread input goes back to the prompt, in order: what the command left, the half-typed
+        // line, then (already in `raw`) anything after a Ctrl-C.
+        let mut leftover = first.unwrap_or_default();
+        leftover.extend(chan.drain_now());
+        leftover.extend_from_slice(&half_line);
+        reader.unshift(&leftover);
+        match result {
+            Some(s) => s,
+            None => {
+                self.flow = None;
+                self.ctx.stdout.raw(b"^C\r\n").await;
+                130
             }
         }
     }
@@ -407,8 +478,21 @@ impl Shell {
 
     async fn apply_redirs(&mut self, redirs: &[Redir]) -> Result<(), i32> {
         for r in redirs {
+            match r.op {
+                RedirOp::HereDoc => {
+                    let body = self.expand_heredoc(&r.target).await;
+                    self.ctx.stdin = Input::bytes(body.into_bytes());
+                    continue;
+                }
+                RedirOp::HereDocLiteral => {
+                    self.ctx.stdin = Input::bytes(r.target.clone().into_bytes());
+                    continue;
+                }
+                _ => {}
+            }
             let target = self.expand_word(&r.target).await.join(" ");
             match r.op {
+                RedirOp::HereDoc | RedirOp::HereDocLiteral => {}
                 RedirOp::Dup => {
                     let src = match target.as_str() {
                         "1" => self.ctx.stdout.clone(),
@@ -702,10 +786,21 @@ impl Shell {
             _ => {}
         }
         if !programs::exists(self.ctx.image, name) {
-            let msg = if self.name == "bash" {
-                format!("bash: {name}: command not found\n")
-            } else {
-                format!("{}: {name}: not found\n", self.name)
+            // Each image's shell words it differently: busybox ash, bash (mysql image, and
+            // `bash` elsewhere), dash (`sh` in the Debian/Ubuntu based images).
+            let script = !self.interactive;
+            let msg = match (self.ctx.image, self.name.as_str()) {
+                (Image::Busybox | Image::Alpine, _) => {
+                    format!("{}: {name}: not found\n", self.name)
+                }
+                (Image::Mysql, _) | (_, "bash") if script => {
+                    format!("{}: line 1: {name}: command not found\n", self.name)
+                }
+                (Image::Mysql, _) | (_, "bash") => {
+                    format!("{}: {name}: command not found\n", self.name)
+                }
+                _ if script => format!("{}: 1: {name}: not found\n", self.name),
+                _ => format!("{}: {name}: not found\n", self.name),
             };
             if name.contains('/') && !self.ctx.fs.exists(&self.ctx.cwd, name) {
                 self.ctx

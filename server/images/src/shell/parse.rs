@@ -22,6 +22,10 @@ pub enum RedirOp {
     In,
     /// `>&N` (target word is the fd)
     Dup,
+    /// `<<EOF` here-document (target is the body; `$` expanded).
+    HereDoc,
+    /// `<<'EOF'` here-document (body taken literally).
+    HereDocLiteral,
 }
 
 /// One redirection: `2>&1`, `> /data/log`, `< in`.
@@ -90,6 +94,8 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxError> {
     let mut out = Vec::new();
     let mut word = String::new();
     let mut in_word = false;
+    // Here-documents whose body starts after the current line: (token index, delimiter, strip tabs).
+    let mut heredocs: Vec<(usize, String, bool)> = Vec::new();
     macro_rules! flush {
         () => {
             if in_word {
@@ -109,6 +115,33 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxError> {
                 flush!();
                 out.push(Token::Op("\n"));
                 i += 1;
+                for (idx, delim, strip) in heredocs.drain(..) {
+                    let mut body = String::new();
+                    loop {
+                        if i >= chars.len() {
+                            break;
+                        }
+                        let end = chars[i..]
+                            .iter()
+                            .position(|&c| c == '\n')
+                            .map_or(chars.len(), |p| i + p);
+                        let line: String = chars[i..end].iter().collect();
+                        i = (end + 1).min(chars.len().max(end));
+                        let line = if strip {
+                            line.trim_start_matches('\t').to_string()
+                        } else {
+                            line
+                        };
+                        if line == delim {
+                            break;
+                        }
+                        body.push_str(&line);
+                        body.push('\n');
+                    }
+                    if let Some(Token::Word(w)) = out.get_mut(idx) {
+                        *w = body;
+                    }
+                }
             }
             '#' if !in_word => {
                 while i < chars.len() && chars[i] != '\n' {
@@ -234,6 +267,44 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxError> {
                     if c == '<' { 0 } else { 1 }
                 };
                 let next = chars.get(i + 1).copied();
+                if c == '<' && next == Some('<') {
+                    let mut j = i + 2;
+                    let strip = chars.get(j) == Some(&'-');
+                    if strip {
+                        j += 1;
+                    }
+                    while chars.get(j) == Some(&' ') {
+                        j += 1;
+                    }
+                    let start = j;
+                    while j < chars.len()
+                        && !chars[j].is_whitespace()
+                        && !";&|<>()".contains(chars[j])
+                    {
+                        j += 1;
+                    }
+                    let raw: String = chars[start..j].iter().collect();
+                    let literal = raw.contains(['\'', '"', '\\']);
+                    let delim: String = raw
+                        .chars()
+                        .filter(|c| !matches!(c, '\'' | '"' | '\\'))
+                        .collect();
+                    if delim.is_empty() {
+                        return Err(SyntaxError::Unexpected("newline".into()));
+                    }
+                    out.push(Token::Redir(
+                        0,
+                        if literal {
+                            RedirOp::HereDocLiteral
+                        } else {
+                            RedirOp::HereDoc
+                        },
+                    ));
+                    heredocs.push((out.len(), delim, strip));
+                    out.push(Token::Word(String::new()));
+                    i = j;
+                    continue;
+                }
                 let (op, len) = match (c, next) {
                     ('>', Some('>')) => (RedirOp::Append, 2),
                     ('>', Some('&')) => (RedirOp::Dup, 2),
@@ -253,6 +324,10 @@ pub fn tokenize(src: &str) -> Result<Vec<Token>, SyntaxError> {
     }
     if in_word {
         out.push(Token::Word(word));
+    }
+    if let Some((_, delim, _)) = heredocs.first() {
+        // A here-document on the last line never gets its body.
+        return Err(SyntaxError::Eof(delim.clone()));
     }
     Ok(out)
 }
@@ -632,6 +707,30 @@ mod tests {
             parse("while true; do echo").expect_err("error").to_string(),
             "syntax error: unexpected end of file (expecting \"done\")"
         );
+        let n = parse("cat <<EOF > /f\nhello $X\nEOF\necho done").expect("heredoc");
+        let Node::List(items) = n else {
+            panic!("list expected");
+        };
+        assert_eq!(
+            items[0].0,
+            Node::Simple {
+                assigns: vec![],
+                words: vec!["cat".into()],
+                redirs: vec![
+                    Redir {
+                        fd: 0,
+                        op: RedirOp::HereDoc,
+                        target: "hello $X\n".into()
+                    },
+                    Redir {
+                        fd: 1,
+                        op: RedirOp::Out,
+                        target: "/f".into()
+                    },
+                ],
+            }
+        );
+        assert_eq!(items.len(), 2);
         assert_eq!(
             parse("echo 'oops").expect_err("error").to_string(),
             "syntax error: unterminated quoted string"
