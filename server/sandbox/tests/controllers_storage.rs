@@ -475,6 +475,7 @@ async fn pvc_protection_keeps_a_claim_in_use_terminating() {
 async fn lifelike_pace_provisions_after_a_visible_delay() {
     let sandbox = Sandbox::new(kubedojo_sandbox::SandboxOptions {
         pace: kubedojo_sandbox::Pace::Lifelike,
+        ..Default::default()
     });
     let c = sandbox.create_cluster();
     let client = c.client();
