@@ -161,8 +161,23 @@ async fn pod_crud_and_status_errors() {
     assert_eq!(err.message, "pods \"nope\" not found");
 
     // Optimistic concurrency: a stale resourceVersion is a 409. (The scheduler and kubelet
-    // write the pod too, so the fresh copy is read back first.)
-    let created = timeout(T, pods.get("web-0")).await.expect("t").expect("get");
+    // write the pod too, so wait until it runs and read the fresh copy back first.)
+    let created = timeout(T, async {
+        loop {
+            let p = pods.get("web-0").await.expect("get");
+            let ready = p
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_some_and(|c| c.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+            if ready {
+                break p;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("web-0 ready in time");
     let mut stale = created.clone();
     stale.metadata.labels = Some(
         [
@@ -202,7 +217,7 @@ async fn pod_crud_and_status_errors() {
     assert!(list.items.is_empty());
     let list = timeout(
         T,
-        pods.list(&ListParams::default().fields("metadata.name=web-0,status.phase=Pending")),
+        pods.list(&ListParams::default().fields("metadata.name=web-0,status.phase=Running")),
     )
     .await
     .expect("t")
