@@ -21,6 +21,7 @@ pub enum Printer {
     Deployment,
     ReplicaSet,
     StatefulSet,
+    DaemonSet,
     ControllerRevision,
     StorageClass,
     EndpointSlice,
@@ -407,6 +408,19 @@ pub static RESOURCES: &[ResourceDef] = &[
     def!(
         "apps",
         "v1",
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        true,
+        &["ds"],
+        ALL,
+        &["status"],
+        DaemonSet,
+        k::apps::v1::DaemonSet
+    ),
+    def!(
+        "apps",
+        "v1",
         "controllerrevisions",
         "controllerrevision",
         "ControllerRevision",
@@ -632,6 +646,7 @@ pub mod ids {
     id!(SSRR, "authorization.k8s.io", "selfsubjectrulesreviews");
     id!(SSR, "authentication.k8s.io", "selfsubjectreviews");
     id!(STATEFULSETS, "apps", "statefulsets");
+    id!(DAEMONSETS, "apps", "daemonsets");
     id!(DEPLOYMENTS, "apps", "deployments");
     id!(REPLICASETS, "apps", "replicasets");
     id!(CONTROLLERREVISIONS, "apps", "controllerrevisions");

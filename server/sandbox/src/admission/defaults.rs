@@ -171,6 +171,21 @@ pub fn apply(plural: &str, obj: &mut Value, default_storage_class: Option<&str>)
                 pod_template(spec);
             }
         }
+        "daemonsets" => {
+            if let Some(spec) = obj_mut(obj, "spec") {
+                set_default(spec, "revisionHistoryLimit", json!(10));
+                if let Some(st) = obj_mut(spec, "updateStrategy") {
+                    set_default(st, "type", json!("RollingUpdate"));
+                    if st["type"] == "RollingUpdate"
+                        && let Some(ru) = obj_mut(st, "rollingUpdate")
+                    {
+                        set_default(ru, "maxUnavailable", json!(1));
+                        set_default(ru, "maxSurge", json!(0));
+                    }
+                }
+                pod_template(spec);
+            }
+        }
         "statefulsets" => {
             if let Some(spec) = obj_mut(obj, "spec") {
                 set_default(spec, "replicas", json!(1));

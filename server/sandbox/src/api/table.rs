@@ -143,6 +143,19 @@ pub fn columns(def: &ResourceDef) -> Vec<Value> {
             wide("Images"),
             wide("Selector"),
         ],
+        Printer::DaemonSet => vec![
+            name_col(),
+            int("Desired"),
+            int("Current"),
+            int("Ready"),
+            int("Up-to-date"),
+            int("Available"),
+            s("Node Selector"),
+            age_col(),
+            wide("Containers"),
+            wide("Images"),
+            wide("Selector"),
+        ],
         Printer::StatefulSet => vec![
             name_col(),
             s("Ready"),
@@ -668,6 +681,32 @@ pub fn cells(def: &ResourceDef, obj: &Value) -> Vec<Value> {
                 json!(i(&spec["replicas"])),
                 json!(i(&st["replicas"])),
                 json!(i(&st["readyReplicas"])),
+                age_v,
+                json!(c),
+                json!(im),
+                json!(selector_string(&spec["selector"])),
+            ]
+        }
+        Printer::DaemonSet => {
+            let (c, im) = containers_images(&spec["template"]["spec"]);
+            let node_selector = spec["template"]["spec"]["nodeSelector"]
+                .as_object()
+                .filter(|m| !m.is_empty())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_else(|| "<none>".into());
+            vec![
+                name,
+                json!(i(&st["desiredNumberScheduled"])),
+                json!(i(&st["currentNumberScheduled"])),
+                json!(i(&st["numberReady"])),
+                json!(i(&st["updatedNumberScheduled"])),
+                json!(i(&st["numberAvailable"])),
+                json!(node_selector),
                 age_v,
                 json!(c),
                 json!(im),

@@ -9,6 +9,7 @@
 
 mod common;
 mod cx;
+mod daemonset;
 mod deployment;
 mod endpoints;
 mod endpointslices;
@@ -79,6 +80,7 @@ pub(crate) fn builtin() -> Vec<Box<dyn Controller>> {
         Box::new(deployment::Deployments),
         Box::new(replicaset::ReplicaSets),
         Box::new(statefulset::StatefulSets),
+        Box::new(daemonset::DaemonSetController),
         Box::new(pv_binder::PvBinder::default()),
         Box::new(protection::Protection),
         Box::new(endpoints::Endpoints),

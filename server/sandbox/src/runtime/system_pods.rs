@@ -1,5 +1,5 @@
 //! The workloads a fresh kind cluster runs in `kube-system` and `local-path-storage`: the
-//! control-plane static pods, kube-proxy and kindnet on every node, CoreDNS and the local-path
+//! control-plane static pods, the kube-proxy and kindnet DaemonSets, CoreDNS and the local-path
 //! provisioner. Their images are system images: the kubelet runs them as processes that idle
 //! until stopped, so `kubectl get pods -A` looks like kind's.
 
@@ -58,32 +58,38 @@ pub(crate) fn populate(cluster: &Cluster) {
         pod["metadata"]["annotations"] = json!({"kubernetes.io/config.source": "file"});
         insert_pod(cluster, pod);
     }
-    for (i, n) in NODES.iter().enumerate() {
-        let suffix = ["x7k2p", "4bq9m", "c8wzt", "mn5rd"][i % 4];
-        insert_pod(
-            cluster,
-            node_pod(
-                &format!("kube-proxy-{suffix}"),
-                n.name,
-                json!({"k8s-app": "kube-proxy", "controller-revision-hash": "7b8f6d9c5d", "pod-template-generation": "1"}),
-                &format!("registry.k8s.io/kube-proxy:{KUBELET_VERSION}"),
-                "kube-proxy",
-                "system-node-critical",
-            ),
-        );
-        let suffix = ["q2v8h", "w7xlp", "h4t9n", "b6jzk"][i % 4];
-        insert_pod(
-            cluster,
-            node_pod(
-                &format!("kindnet-{suffix}"),
-                n.name,
-                json!({"app": "kindnet", "k8s-app": "kindnet", "tier": "node", "controller-revision-hash": "6c9f5b8d47", "pod-template-generation": "1"}),
-                "docker.io/kindest/kindnetd:v20241212-9f82dd49",
-                "kindnet-cni",
-                "",
-            ),
-        );
-    }
+    daemonset(
+        cluster,
+        "kube-proxy",
+        json!({"k8s-app": "kube-proxy"}),
+        json!({
+            "hostNetwork": true,
+            "priorityClassName": "system-node-critical",
+            "nodeSelector": {"kubernetes.io/os": "linux"},
+            "tolerations": tolerate_all(),
+            "containers": [{
+                "name": "kube-proxy",
+                "image": format!("registry.k8s.io/kube-proxy:{KUBELET_VERSION}"),
+                "imagePullPolicy": "IfNotPresent",
+                "command": ["/usr/local/bin/kube-proxy", "--config=/var/lib/kube-proxy/config.conf", "--hostname-override=$(NODE_NAME)"]
+            }]
+        }),
+    );
+    daemonset(
+        cluster,
+        "kindnet",
+        json!({"app": "kindnet", "k8s-app": "kindnet", "tier": "node"}),
+        json!({
+            "hostNetwork": true,
+            "tolerations": tolerate_all(),
+            "containers": [{
+                "name": "kindnet-cni",
+                "image": "docker.io/kindest/kindnetd:v20241212-9f82dd49",
+                "imagePullPolicy": "IfNotPresent",
+                "resources": {"limits": {"cpu": "100m", "memory": "50Mi"}, "requests": {"cpu": "100m", "memory": "50Mi"}}
+            }]
+        }),
+    );
     bootstrap::insert(
         cluster,
         *ids::NAMESPACES,
@@ -146,6 +152,19 @@ pub(crate) fn populate(cluster: &Cluster) {
 fn insert_pod(cluster: &Cluster, mut pod: Value) {
     crate::admission::defaults::apply("pods", &mut pod, None);
     bootstrap::insert(cluster, *ids::PODS, Some("kube-system"), pod);
+}
+
+fn daemonset(cluster: &Cluster, name: &str, labels: Value, spec: Value) {
+    let mut d = json!({
+        "metadata": {"name": name, "labels": labels.clone()},
+        "spec": {
+            "selector": {"matchLabels": labels.clone()},
+            "template": {"metadata": {"labels": labels}, "spec": spec},
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}
+        }
+    });
+    crate::admission::defaults::apply("daemonsets", &mut d, None);
+    bootstrap::insert(cluster, *ids::DAEMONSETS, Some("kube-system"), d);
 }
 
 fn deployment(cluster: &Cluster, ns: &str, name: &str, replicas: u32, labels: Value, spec: Value) {

@@ -241,3 +241,52 @@ spec:
 "#
     )
 }
+
+/// The real kubectl against an [`Env`]'s cluster.
+pub struct Kubectl {
+    dir: tempfile::TempDir,
+}
+
+/// What kubectl printed and its exit code.
+#[derive(Debug)]
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+impl Kubectl {
+    pub fn new(e: &Env) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let yaml = e.sandbox.kubeconfig(&e.listener, &e.cluster, &e.cluster.admin_token(), Some("default"));
+        std::fs::write(dir.path().join("config"), yaml).expect("kubeconfig");
+        Kubectl { dir }
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Run {
+        let out = timeout(
+            T,
+            tokio::process::Command::new("kubectl")
+                .args(args)
+                .env("KUBECONFIG", self.dir.path().join("config"))
+                .env("KUBECACHEDIR", self.dir.path().join("cache"))
+                .kill_on_drop(true)
+                .output(),
+        )
+        .await
+        .expect("kubectl in time")
+        .expect("kubectl runs (is /usr/bin/kubectl installed?)");
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    /// Run and require success; returns stdout.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args).await;
+        assert_eq!(r.code, 0, "kubectl {args:?}: {r:?}");
+        r.stdout
+    }
+}
