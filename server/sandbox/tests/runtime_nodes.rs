@@ -214,3 +214,29 @@ async fn a_lost_node_goes_not_ready_and_its_pods_are_evicted_but_stay_terminatin
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cluster_refuses_objects_beyond_its_limit_with_a_clear_forbidden() {
+    let probe = Sandbox::default().create_cluster();
+    let base = probe.store().total();
+    let sandbox = Sandbox::new(kubedojo_sandbox::SandboxOptions {
+        limits: kubedojo_sandbox::runtime::Limits {
+            objects: base + 40,
+            ..Default::default()
+        },
+        ..Default::default()
+    });
+    let cluster = sandbox.create_cluster();
+    let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::default_namespaced(cluster.client());
+    let mut refused = None;
+    for i in 0..100 {
+        let cm = serde_json::from_value(json!({"metadata": {"name": format!("c{i}")}})).expect("cm");
+        if let Err(kube::Error::Api(s)) = cms.create(&PostParams::default(), &cm).await {
+            refused = Some(s);
+            break;
+        }
+    }
+    let s = refused.expect("the limit is enforced");
+    assert_eq!(s.code, 403);
+    assert!(s.message.contains("its limit; delete some first"), "{}", s.message);
+}

@@ -45,6 +45,8 @@ pub struct Limits {
     pub exec_sessions: usize,
     /// Pods the kubelets will run at once.
     pub running_pods: usize,
+    /// API objects a cluster may hold (Events included).
+    pub objects: usize,
 }
 
 impl Default for Limits {
@@ -53,6 +55,7 @@ impl Default for Limits {
             data_bytes: 256 * 1024 * 1024,
             exec_sessions: 16,
             running_pods: 150,
+            objects: 20_000,
         }
     }
 }

@@ -134,6 +134,11 @@ impl Store {
         (items, inner.rv)
     }
 
+    /// Number of objects of every kind (for the per-cluster object limit).
+    pub fn total(&self) -> usize {
+        self.inner.read().objects.iter().map(BTreeMap::len).sum()
+    }
+
     /// Number of objects of a kind in a namespace (or all).
     pub fn count(&self, res: ResourceId, ns: Option<&str>) -> usize {
         self.list(res, ns).0.len()

@@ -129,6 +129,17 @@ pub fn create_object(
         return Err(ApiError::invalid(def, &name, causes));
     }
     admission::admit_create(cluster, def, &mut obj)?;
+    let limit = cluster.runtime().limits.objects;
+    if cluster.store().total() >= limit {
+        return Err(ApiError::forbidden(
+            def,
+            &name,
+            format!(
+                "{} \"{name}\" is forbidden: this sandbox cluster already holds {limit} objects, its limit; delete some first",
+                def.qualified()
+            ),
+        ));
+    }
     allocate(cluster, def, &mut obj);
     if obj["metadata"]["managedFields"].is_null() {
         managed::record_update(&mut obj, None, manager, &def.api_version(), None);
