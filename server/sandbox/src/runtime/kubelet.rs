@@ -43,7 +43,10 @@ impl Controller for Kubelet {
         let res = event.resource;
         if res == *ids::PODS {
             out.push(Key::new(&event.namespace, meta::name_of(&event.object)));
-        } else if res == *ids::PVCS || res == *ids::CONFIGMAPS || res == *ids::SECRETS || res == *ids::PVS
+        } else if res == *ids::PVCS
+            || res == *ids::CONFIGMAPS
+            || res == *ids::SECRETS
+            || res == *ids::PVS
         {
             // A pod waiting for a volume or a Secret may now start.
             let ns = (!event.namespace.is_empty()).then_some(event.namespace.as_str());
@@ -95,7 +98,10 @@ impl Controller for Kubelet {
         let rt = match existing {
             Some(p) => p,
             None => {
-                if matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed")) {
+                if matches!(
+                    pod["status"]["phase"].as_str(),
+                    Some("Succeeded" | "Failed")
+                ) {
                     return Requeue::Done;
                 }
                 match admit(cx, runtime, &pod, &node) {
@@ -167,11 +173,14 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
     if let Err(msg) = start::prepare_volumes(cluster, &runtime.layout, pod, node) {
         cx.event(pod, EventType::Warning, "FailedMount", &msg, &src);
         write_status(cx, pod, waiting_status(pod, "ContainerCreating"));
-        return Err(Requeue::After(pace.delay(RETRY).max(Duration::from_millis(200))));
+        return Err(Requeue::After(
+            pace.delay(RETRY).max(Duration::from_millis(200)),
+        ));
     }
     let now = Instant::now();
     let ip = runtime.allocate_ip(node);
-    let host_ip = super::nodes::node_spec(node).map_or(std::net::Ipv4Addr::new(172, 18, 0, 9), |n| n.address);
+    let host_ip =
+        super::nodes::node_spec(node).map_or(std::net::Ipv4Addr::new(172, 18, 0, 9), |n| n.address);
     let mut containers = Vec::new();
     for (field, init) in [("initContainers", true), ("containers", false)] {
         for c in pod["spec"][field].as_array().into_iter().flatten() {
@@ -190,11 +199,23 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
                 );
                 pace.delay(CREATE)
             } else {
-                cx.event(pod, EventType::Normal, "Pulling", &format!("Pulling image \"{image}\""), &src);
+                cx.event(
+                    pod,
+                    EventType::Normal,
+                    "Pulling",
+                    &format!("Pulling image \"{image}\""),
+                    &src,
+                );
                 pace.delay(PULL)
             };
-            let has_init = pod["spec"]["initContainers"].as_array().is_some_and(|a| !a.is_empty());
-            let reason = if !init && has_init { "PodInitializing" } else { "ContainerCreating" };
+            let has_init = pod["spec"]["initContainers"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty());
+            let reason = if !init && has_init {
+                "PodInitializing"
+            } else {
+                "ContainerCreating"
+            };
             containers.push(ContainerRt {
                 name,
                 init,
@@ -208,7 +229,7 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
                 ready: false,
                 not_before: now + delay,
                 pull_failures: 0,
-                pulling: !(present && !always),
+                pulling: !present || always,
                 instance: 0,
                 log: Log::default(),
                 previous_log: None,
@@ -238,42 +259,44 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
 
 /// Drive every container one step and publish the pod status.
 fn sync(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: &Arc<PodRt>) -> Requeue {
-    let cluster = cx.cluster();
-    let pace = cluster.pace();
     let now = Instant::now();
     let src = source(&rt.node);
-    let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always").to_string();
-    let mut next: Option<Duration> = None;
-    let mut soonest = |d: Duration| {
-        next = Some(next.map_or(d, |n: Duration| n.min(d)));
+    let policy = pod["spec"]["restartPolicy"]
+        .as_str()
+        .unwrap_or("Always")
+        .to_string();
+    let mut out = Progress::default();
+    let p = PodCx {
+        cx,
+        runtime,
+        pod,
+        rt,
     };
-    let mut events: Vec<(EventType, &'static str, String)> = Vec::new();
     let status = {
         let mut cs = rt.containers.lock();
         let count = cs.len();
         for i in 0..count {
             let init = cs[i].init;
             // Init containers run one at a time, in order, before any app container.
-            if !init && !cs.iter().filter(|c| c.init).all(|c| done_ok(c)) {
+            if !init && !cs.iter().filter(|c| c.init).all(done_ok) {
                 break;
             }
             if init && done_ok(&cs[i]) {
                 continue;
             }
             let spec = container_spec(pod, &cs[i].name, init);
-            step(cx, runtime, pod, rt, &mut cs[i], &spec, &policy, now, &mut events, &mut soonest);
+            step(p, &mut cs[i], &spec, &policy, now, &mut out);
             if init && !done_ok(&cs[i]) {
                 break;
             }
         }
         pod_status::build(pod, rt, &cs)
     };
-    for (ty, reason, msg) in events {
+    for (ty, reason, msg) in out.events {
         cx.event(pod, ty, reason, &msg, &src);
     }
     write_status(cx, pod, status);
-    let _ = pace;
-    match next {
+    match out.next {
         Some(d) => Requeue::After(d.max(Duration::from_millis(1))),
         None => Requeue::Done,
     }
@@ -296,36 +319,69 @@ fn container_spec(pod: &Value, name: &str, init: bool) -> Value {
 
 type Events = Vec<(EventType, &'static str, String)>;
 
+/// The pod a kubelet step works on.
+#[derive(Clone, Copy)]
+struct PodCx<'a> {
+    cx: &'a Cx,
+    runtime: &'a Arc<Runtime>,
+    pod: &'a Value,
+    rt: &'a Arc<PodRt>,
+}
+
+/// What a sync round produced: Events to record, and when to look again.
+#[derive(Default)]
+struct Progress {
+    events: Events,
+    next: Option<Duration>,
+}
+
+impl Progress {
+    fn soonest(&mut self, d: Duration) {
+        self.next = Some(self.next.map_or(d, |n| n.min(d)));
+    }
+}
+
 /// One step of one container.
-#[allow(clippy::too_many_arguments)]
 fn step(
-    cx: &Cx,
-    runtime: &Arc<Runtime>,
-    pod: &Value,
-    rt: &Arc<PodRt>,
+    p: PodCx,
     c: &mut ContainerRt,
     spec: &Value,
     policy: &str,
     now: Instant,
-    events: &mut Events,
-    soonest: &mut impl FnMut(Duration),
+    out: &mut Progress,
 ) {
+    let PodCx {
+        cx, runtime, rt, ..
+    } = p;
     let pace = cx.cluster().pace();
     match c.state.clone() {
-        CState::Waiting { .. } if now < c.not_before => soonest(c.not_before - now),
-        CState::Waiting { .. } => start_instance(cx, runtime, pod, rt, c, spec, events, soonest),
+        CState::Waiting { .. } if now < c.not_before => out.soonest(c.not_before - now),
+        CState::Waiting { .. } => start_instance(p, c, spec, out),
         CState::Running { started } => {
             let running_for = (chrono::Utc::now() - started).to_std().unwrap_or_default();
             let exec = c.exec_env.clone();
-            let liveness = probes::tick(runtime, pace, rt, spec, &c.probe, exec.as_ref(), running_for, Kind::Liveness);
+            let probe_state = c.probe.clone();
+            let target = probes::Target {
+                runtime,
+                pace,
+                pod: rt,
+                spec,
+                state: &probe_state,
+                exec: exec.as_ref(),
+                running_for,
+            };
+            let liveness = probes::tick(target, Kind::Liveness);
             if let Some(d) = liveness {
-                soonest(d);
+                out.soonest(d);
                 let l = c.probe.liveness.lock().clone();
                 if !l.passing && l.failures > 0 && l.failures >= threshold(spec, Kind::Liveness) {
-                    events.push((
+                    out.events.push((
                         EventType::Normal,
                         "Killing",
-                        format!("Container {} failed liveness probe, will be restarted", c.name),
+                        format!(
+                            "Container {} failed liveness probe, will be restarted",
+                            c.name
+                        ),
                     ));
                     if let Some(s) = &c.signals {
                         let _ = s.send(Signal::Kill);
@@ -333,12 +389,19 @@ fn step(
                     c.probe.liveness.lock().failures = 0;
                 }
             }
-            match probes::tick(runtime, pace, rt, spec, &c.probe, exec.as_ref(), running_for, Kind::Readiness) {
+            match probes::tick(target, Kind::Readiness) {
                 Some(d) => {
-                    soonest(d);
+                    out.soonest(d);
                     let r = c.probe.readiness.lock().clone();
-                    if !r.passing && r.failures > 0 && let Some(m) = &r.last_message {
-                        events.push((EventType::Warning, "Unhealthy", format!("Readiness probe failed: {m}")));
+                    if !r.passing
+                        && r.failures > 0
+                        && let Some(m) = &r.last_message
+                    {
+                        out.events.push((
+                            EventType::Warning,
+                            "Unhealthy",
+                            format!("Readiness probe failed: {m}"),
+                        ));
                     }
                     c.ready = r.passing;
                 }
@@ -356,14 +419,20 @@ fn step(
             }
             c.last = Some(t);
             c.restarts += 1;
-            let old_layer = runtime.layout.container_layer(&rt.node, &rt.uid, &c.name, c.instance);
+            let old_layer = runtime
+                .layout
+                .container_layer(&rt.node, &rt.uid, &c.name, c.instance);
             c.instance += 1;
             c.previous_log = Some(std::mem::take(&mut c.log));
             // The previous instance's writable layer goes with it, like a replaced container.
             let _ = std::fs::remove_dir_all(old_layer);
-            let backoff = if c.restarts <= 1 { Duration::ZERO } else { pace.crash_backoff(c.restarts - 1) };
+            let backoff = if c.restarts <= 1 {
+                Duration::ZERO
+            } else {
+                pace.crash_backoff(c.restarts - 1)
+            };
             if backoff.is_zero() {
-                start_instance(cx, runtime, pod, rt, c, spec, events, soonest);
+                start_instance(p, c, spec, out);
             } else {
                 let secs = pace.crash_backoff(c.restarts - 1).as_secs().max(10);
                 let pod_ref = format!("{}_{}({})", rt.name, rt.namespace, rt.uid);
@@ -375,13 +444,16 @@ fn step(
                         c.name
                     )),
                 };
-                events.push((
+                out.events.push((
                     EventType::Warning,
                     "BackOff",
-                    format!("Back-off restarting failed container {} in pod {pod_ref}", c.name),
+                    format!(
+                        "Back-off restarting failed container {} in pod {pod_ref}",
+                        c.name
+                    ),
                 ));
                 c.not_before = now + backoff;
-                soonest(backoff);
+                out.soonest(backoff);
             }
         }
     }
@@ -392,7 +464,7 @@ fn threshold(spec: &Value, kind: Kind) -> u32 {
 }
 
 fn human_secs(s: u64) -> String {
-    if s >= 60 && s % 60 == 0 {
+    if s >= 60 && s.is_multiple_of(60) {
         format!("{}m0s", s / 60)
     } else if s >= 60 {
         format!("{}m{}s", s / 60, s % 60)
@@ -402,17 +474,13 @@ fn human_secs(s: u64) -> String {
 }
 
 /// Pull (or fail to pull) the image and start a new instance of the container.
-#[allow(clippy::too_many_arguments)]
-fn start_instance(
-    cx: &Cx,
-    runtime: &Arc<Runtime>,
-    pod: &Value,
-    rt: &Arc<PodRt>,
-    c: &mut ContainerRt,
-    spec: &Value,
-    events: &mut Events,
-    soonest: &mut impl FnMut(Duration),
-) {
+fn start_instance(p: PodCx, c: &mut ContainerRt, spec: &Value, out: &mut Progress) {
+    let PodCx {
+        cx,
+        runtime,
+        pod,
+        rt,
+    } = p;
     let cluster = cx.cluster();
     let pace = cluster.pace();
     let now = Instant::now();
@@ -422,21 +490,30 @@ fn start_instance(
         let image = c.image.clone();
         if c.pull_failures == 1 {
             let reference = pod_status_reference(&image);
-            events.push((
+            out.events.push((
                 EventType::Warning,
                 "Failed",
                 format!(
                     "Failed to pull image \"{image}\": failed to pull and unpack image \"{reference}\": failed to resolve reference \"{reference}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
                 ),
             ));
-            events.push((EventType::Warning, "Failed", "Error: ErrImagePull".into()));
+            out.events
+                .push((EventType::Warning, "Failed", "Error: ErrImagePull".into()));
             c.state = CState::Waiting {
                 reason: "ErrImagePull".into(),
                 message: Some(format!("failed to pull and unpack image \"{reference}\"")),
             };
         } else {
-            events.push((EventType::Normal, "BackOff", format!("Back-off pulling image \"{image}\"")));
-            events.push((EventType::Warning, "Failed", "Error: ImagePullBackOff".into()));
+            out.events.push((
+                EventType::Normal,
+                "BackOff",
+                format!("Back-off pulling image \"{image}\""),
+            ));
+            out.events.push((
+                EventType::Warning,
+                "Failed",
+                "Error: ImagePullBackOff".into(),
+            ));
             c.state = CState::Waiting {
                 reason: "ImagePullBackOff".into(),
                 message: Some(format!("Back-off pulling image \"{image}\"")),
@@ -444,11 +521,11 @@ fn start_instance(
         }
         let backoff = pace.crash_backoff(c.pull_failures);
         c.not_before = now + backoff;
-        soonest(backoff);
+        out.soonest(backoff);
         return;
     };
     if c.pulling || c.pull_failures > 0 {
-        events.push((
+        out.events.push((
             EventType::Normal,
             "Pulled",
             format!(
@@ -460,32 +537,42 @@ fn start_instance(
         c.pull_failures = 0;
     }
     let hostname = start::hostname(pod);
-    let env = match super::env::build(cluster, pod, spec, &rt.ip.to_string(), &rt.host_ip.to_string(), &hostname) {
+    let env = match super::env::build(
+        cluster,
+        pod,
+        spec,
+        &rt.ip.to_string(),
+        &rt.host_ip.to_string(),
+        &hostname,
+    ) {
         Ok(e) => e,
         Err(e) => {
             c.state = CState::Waiting {
                 reason: "CreateContainerConfigError".into(),
                 message: Some(e.0.clone()),
             };
-            events.push((EventType::Warning, "Failed", format!("Error: {}", e.0)));
+            out.events
+                .push((EventType::Warning, "Failed", format!("Error: {}", e.0)));
             c.not_before = now + retry;
-            soonest(retry);
+            out.soonest(retry);
             return;
         }
     };
     let volumes = match start::prepare_volumes(cluster, &runtime.layout, pod, &rt.node) {
         Ok(v) => v,
         Err(msg) => {
-            events.push((EventType::Warning, "FailedMount", msg));
+            out.events.push((EventType::Warning, "FailedMount", msg));
             c.not_before = now + retry;
-            soonest(retry);
+            out.soonest(retry);
             return;
         }
     };
     // System images (distroless components) get no files; nothing can exec into them anyway.
     let prepared = match kind {
         ImageKind::System => Ok(kubedojo_images::ContainerFs::new(
-            runtime.layout.container_layer(&rt.node, &rt.uid, &c.name, c.instance),
+            runtime
+                .layout
+                .container_layer(&rt.node, &rt.uid, &c.name, c.instance),
             Vec::new(),
         )),
         ImageKind::App(image) => start::app_fs(runtime, image, pod, rt, spec, c.instance, &volumes),
@@ -497,9 +584,10 @@ fn start_instance(
                 reason: "CreateContainerError".into(),
                 message: Some(msg.clone()),
             };
-            events.push((EventType::Warning, "Failed", format!("Error: {msg}")));
+            out.events
+                .push((EventType::Warning, "Failed", format!("Error: {msg}")));
             c.not_before = now + retry;
-            soonest(retry);
+            out.soonest(retry);
             return;
         }
     };
@@ -511,23 +599,31 @@ fn start_instance(
         workdir: spec["workingDir"].as_str().unwrap_or("/").to_string(),
         net: runtime.network_for(cluster, rt),
     };
-    events.push((EventType::Normal, "Created", format!("Created container: {}", c.name)));
+    out.events.push((
+        EventType::Normal,
+        "Created",
+        format!("Created container: {}", c.name),
+    ));
     match start::launch(runtime, rt, c, kind, spec, exec) {
         Ok(()) => {
-            events.push((EventType::Normal, "Started", format!("Started container {}", c.name)));
+            out.events.push((
+                EventType::Normal,
+                "Started",
+                format!("Started container {}", c.name),
+            ));
             if !spec["readinessProbe"].is_object() && !c.init {
                 c.ready = true;
             }
         }
         Err(t) => {
-            events.push((
+            out.events.push((
                 EventType::Warning,
                 "Failed",
                 format!("Error: {}", t.message.clone().unwrap_or_default()),
             ));
             c.state = CState::Terminated(t);
             // Decide about the restart on the next round (the exit is already known).
-            soonest(Duration::from_millis(1));
+            out.soonest(Duration::from_millis(1));
         }
     }
 }
@@ -553,7 +649,13 @@ fn pod_status_reference(image: &str) -> String {
 }
 
 /// A pod being deleted: SIGTERM, wait for the grace period, SIGKILL, then remove it.
-fn terminate(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: Option<&Arc<PodRt>>, node: &str) -> Requeue {
+fn terminate(
+    cx: &Cx,
+    runtime: &Arc<Runtime>,
+    pod: &Value,
+    rt: Option<&Arc<PodRt>>,
+    node: &str,
+) -> Requeue {
     let cluster = cx.cluster();
     let Some(rt) = rt else {
         remove_pod_object(cluster, pod);
@@ -592,7 +694,13 @@ fn terminate(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: Option<&Arc<PodRt
     }
     if since == now {
         for name in &running {
-            cx.event(pod, EventType::Normal, "Killing", &format!("Stopping container {name}"), &source(node));
+            cx.event(
+                pod,
+                EventType::Normal,
+                "Killing",
+                &format!("Stopping container {name}"),
+                &source(node),
+            );
         }
     }
     if running.is_empty() {
@@ -616,15 +724,22 @@ fn terminate(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: Option<&Arc<PodRt
 /// Remove a terminated pod from the API (unless finalizers hold it).
 fn remove_pod_object(cluster: &Cluster, pod: &Value) {
     let uid = meta::uid_of(pod).to_string();
-    let out = cluster.store().write::<()>(*ids::PODS, meta::namespace_of(pod), meta::name_of(pod), |cur| {
-        Ok(match cur {
-            Some(c) if meta::uid_of(c) == uid => {
-                let held = c["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
-                if held { Change::Keep } else { Change::Delete }
-            }
-            _ => Change::Keep,
-        })
-    });
+    let out = cluster.store().write::<()>(
+        *ids::PODS,
+        meta::namespace_of(pod),
+        meta::name_of(pod),
+        |cur| {
+            Ok(match cur {
+                Some(c) if meta::uid_of(c) == uid => {
+                    let held = c["metadata"]["finalizers"]
+                        .as_array()
+                        .is_some_and(|f| !f.is_empty());
+                    if held { Change::Keep } else { Change::Delete }
+                }
+                _ => Change::Keep,
+            })
+        },
+    );
     if let Ok(Outcome::Deleted(o)) = out {
         crate::gc::after_delete(cluster, def(*ids::PODS), &o);
         crate::admission::quota::refresh_usage(cluster, meta::namespace_of(&o));

@@ -59,18 +59,31 @@ fn secs(probe: &Value, field: &str, default: u64) -> u64 {
     probe[field].as_u64().unwrap_or(default)
 }
 
+/// One running container instance, as the prober sees it.
+#[derive(Clone, Copy)]
+pub(crate) struct Target<'a> {
+    pub runtime: &'a Arc<Runtime>,
+    pub pace: Pace,
+    pub pod: &'a Arc<PodRt>,
+    /// The container's spec (where the probes are declared).
+    pub spec: &'a Value,
+    pub state: &'a ProbeState,
+    pub exec: Option<&'a ExecEnv>,
+    pub running_for: Duration,
+}
+
 /// Run `kind` for a running container if it is due. Returns how long until it is due again
 /// (None when the container has no such probe).
-pub(crate) fn tick(
-    runtime: &Arc<Runtime>,
-    pace: Pace,
-    pod: &Arc<PodRt>,
-    spec: &Value,
-    state: &ProbeState,
-    exec: Option<&ExecEnv>,
-    running_for: Duration,
-    kind: Kind,
-) -> Option<Duration> {
+pub(crate) fn tick(target: Target, kind: Kind) -> Option<Duration> {
+    let Target {
+        runtime,
+        pace,
+        pod,
+        spec,
+        state,
+        exec,
+        running_for,
+    } = target;
     let probe = &spec[kind.field()];
     if !probe.is_object() {
         return None;
@@ -126,7 +139,10 @@ pub(crate) fn tick(
         };
         record(&counters, ok, msg);
     } else if let Some(cmd) = probe["exec"]["command"].as_array() {
-        let argv: Vec<String> = cmd.iter().filter_map(|s| s.as_str().map(String::from)).collect();
+        let argv: Vec<String> = cmd
+            .iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect();
         let timeout = Duration::from_secs(secs(probe, "timeoutSeconds", 1).max(1));
         match exec {
             Some(env) => spawn_exec_probe(runtime, env.clone(), argv, timeout, counters, record),
@@ -186,7 +202,9 @@ fn spawn_exec_probe(
                 record(
                     &counters,
                     false,
-                    Some(format!("command timed out: {argv:?} timed out after {timeout:?}")),
+                    Some(format!(
+                        "command timed out: {argv:?} timed out after {timeout:?}"
+                    )),
                 );
             }
         }
