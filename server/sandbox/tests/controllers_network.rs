@@ -1,9 +1,11 @@
 //! Endpoints, EndpointSlices, the namespace and ServiceAccount controllers, and foreground
-//! deletion, driven through kube-rs in-process.
+//! deletion, driven through kube-rs in-process with the real runtime running the pods.
 
 mod controllers_support;
 
-use controllers_support::{T, eventually, mark_ready, mark_running_not_ready, run_kubelet};
+use controllers_support::{
+    T, eventually, never_ready_probe, phase, pod_ip, ready_ip, running_not_ready_ip,
+};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::{
     ConfigMap, Endpoints, Namespace, PersistentVolumeClaim, Pod, Service, ServiceAccount,
@@ -29,6 +31,15 @@ fn pod(name: &str, app: &str, extra_spec: Value) -> Pod {
         "spec": spec
     }))
     .expect("pod")
+}
+
+/// Like [`pod`], but its readiness probe never passes: Running with an IP, never Ready.
+fn not_ready_pod(name: &str, app: &str, extra_spec: Value) -> Pod {
+    let mut p = pod(name, app, extra_spec);
+    if let Some(c) = p.spec.as_mut().and_then(|s| s.containers.first_mut()) {
+        c.readiness_probe = Some(serde_json::from_value(never_ready_probe()).expect("probe"));
+    }
+    p
 }
 
 fn service(name: &str, app: &str, extra_spec: Value) -> Service {
@@ -71,12 +82,23 @@ async fn endpoints_and_slices_list_ready_and_not_ready_pods_with_named_ports() {
     let eps: Api<Endpoints> = Api::default_namespaced(client.clone());
     let slices: Api<EndpointSlice> = Api::default_namespaced(client.clone());
     create(&svcs, &service("web", "web", json!({}))).await;
-    for n in ["web-a", "web-b", "web-c"] {
-        create(&pods, &pod(n, "web", json!({}))).await;
-    }
-    let ready_ip = mark_ready(&pods, "web-a").await;
-    let not_ready_ip = mark_running_not_ready(&pods, "web-b").await;
-    // web-c has no IP yet: it is in neither list.
+    create(&pods, &pod("web-a", "web", json!({}))).await;
+    create(&pods, &not_ready_pod("web-b", "web", json!({}))).await;
+    // web-c cannot be scheduled, so it never gets an IP: it is in neither list.
+    create(
+        &pods,
+        &pod(
+            "web-c",
+            "web",
+            json!({"nodeSelector": {"kubernetes.io/hostname": "no-such-node"}}),
+        ),
+    )
+    .await;
+    let ready_ip = ready_ip(&pods, "web-a").await;
+    let not_ready_ip = running_not_ready_ip(&pods, "web-b").await;
+    let c_pod = pods.get("web-c").await.expect("web-c");
+    assert_eq!(phase(&c_pod), Some("Pending"));
+    assert_eq!(pod_ip(&c_pod), None);
     let ep = eventually("endpoints", || {
         let (eps, ip) = (&eps, &not_ready_ip);
         async move {
@@ -187,15 +209,15 @@ async fn headless_service_publishes_hostnames_and_not_ready_addresses_when_asked
     .await;
     create(
         &pods,
-        &pod(
+        &not_ready_pod(
             "mysql-1",
             "mysql",
             json!({"hostname": "mysql-1", "subdomain": "mysql"}),
         ),
     )
     .await;
-    let ip0 = mark_ready(&pods, "mysql-0").await;
-    let ip1 = mark_running_not_ready(&pods, "mysql-1").await;
+    let ip0 = ready_ip(&pods, "mysql-0").await;
+    let ip1 = running_not_ready_ip(&pods, "mysql-1").await;
     let ep = eventually("headless endpoints", || {
         let (eps, ip1) = (&eps, &ip1);
         async move {
@@ -394,7 +416,6 @@ async fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
     let deploys: Api<Deployment> = Api::default_namespaced(client.clone());
     let rss: Api<ReplicaSet> = Api::default_namespaced(client.clone());
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
-    let kubelet = run_kubelet(pods.clone());
     let deploy: Deployment = serde_json::from_value(json!({
         "metadata": {"name": "api"},
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
@@ -410,7 +431,6 @@ async fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
         }
     })
     .await;
-    kubelet.abort();
     // A finalizer on one pod holds the chain: pod → ReplicaSet → Deployment.
     let name = pods.list(&ListParams::default()).await.expect("list").items[0]
         .metadata
@@ -530,10 +550,8 @@ async fn service_type_changes_keep_the_cluster_ip_and_manage_node_ports() {
 async fn settled_cluster_stops_writing() {
     let c = Sandbox::default().create_cluster();
     let client = c.client();
-    let pods: Api<Pod> = Api::default_namespaced(client.clone());
     let svcs: Api<Service> = Api::default_namespaced(client.clone());
     let deploys: Api<Deployment> = Api::default_namespaced(client.clone());
-    let kubelet = run_kubelet(pods.clone());
     create(
         &svcs,
         &service("empty", "nobody", json!({"ports": [{"port": 80}]})),
@@ -562,7 +580,8 @@ async fn settled_cluster_stops_writing() {
     let set: k8s_openapi::api::apps::v1::StatefulSet = serde_json::from_value(json!({
         "metadata": {"name": "db"},
         "spec": {"serviceName": "db", "replicas": 2, "selector": {"matchLabels": {"app": "db"}},
-            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "mysql:8.0"}]}},
+            "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "mysql:8.0",
+                "env": [{"name": "MYSQL_ROOT_PASSWORD", "value": "change-me"}]}]}},
             "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}]}
     }))
     .expect("sts");
@@ -576,7 +595,6 @@ async fn settled_cluster_stops_writing() {
         }
     })
     .await;
-    kubelet.abort();
     sleep(Duration::from_millis(300)).await;
     let rv = c.store().resource_version();
     sleep(Duration::from_millis(700)).await;

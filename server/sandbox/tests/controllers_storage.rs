@@ -212,23 +212,36 @@ async fn wait_for_first_consumer_waits_for_the_selected_node() {
         still.status.and_then(|s| s.phase).as_deref(),
         Some("Pending")
     );
-    timeout(
-        T,
-        pvcs.patch(
-            "data",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"metadata": {"annotations": {"volume.kubernetes.io/selected-node": "kind-worker"}}})),
-        ),
-    )
-    .await
-    .expect("t")
-    .expect("annotate");
-    bound_claim(&pvcs, "data").await;
+    // The first consumer: the scheduler picks a node and records it on the claim.
+    let pods: Api<Pod> = Api::default_namespaced(client.clone());
+    let consumer: Pod = serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "consumer"},
+        "spec": {
+            "containers": [{"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 3600"],
+                "volumeMounts": [{"name": "d", "mountPath": "/data"}]}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]
+        }
+    }))
+    .expect("pod");
+    timeout(T, pods.create(&PostParams::default(), &consumer))
+        .await
+        .expect("t")
+        .expect("create pod");
+    let claim = bound_claim(&pvcs, "data").await;
+    let selected = annotation(&claim, "volume.kubernetes.io/selected-node").expect("selected-node");
+    let node = eventually("consumer bound to a node", || {
+        let pods = &pods;
+        async move { pods.get("consumer").await.ok()?.spec?.node_name }
+    })
+    .await;
+    assert_eq!(selected, node);
+    assert!(node.starts_with("kind-worker"), "{node}");
     let pv = pvs.get(&format!("pvc-{uid}")).await.expect("pv");
     let affinity = serde_json::to_value(pv.spec.and_then(|s| s.node_affinity)).expect("json");
     assert_eq!(
         affinity["required"]["nodeSelectorTerms"][0]["matchExpressions"][0],
-        json!({"key": "kubernetes.io/hostname", "operator": "In", "values": ["kind-worker"]})
+        json!({"key": "kubernetes.io/hostname", "operator": "In", "values": [node]})
     );
 }
 
@@ -439,7 +452,8 @@ async fn pvc_protection_keeps_a_claim_in_use_terminating() {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "db"},
         "spec": {
-            "containers": [{"name": "db", "image": "mysql:8.0", "volumeMounts": [{"name": "d", "mountPath": "/var/lib/mysql"}]}],
+            "containers": [{"name": "db", "image": "mysql:8.0", "volumeMounts": [{"name": "d", "mountPath": "/var/lib/mysql"}],
+                "env": [{"name": "MYSQL_ROOT_PASSWORD", "value": "change-me"}]}],
             "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "data"}}]
         }
     }))

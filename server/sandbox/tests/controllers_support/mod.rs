@@ -1,18 +1,17 @@
-//! Helpers for the controller tests: bounded polling and a fake kubelet that marks pods
-//! Running and Ready with a fresh pod IP (the real runtime lives in another module).
+//! Helpers for the controller tests: bounded polling, Events, and reading what the real
+//! runtime (scheduler + simulated kubelets) wrote into pod status.
 
 #![allow(dead_code)]
 
 use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{Api, ListParams, Patch, PatchParams};
-use serde_json::json;
+use kube::api::{Api, ListParams};
+use serde_json::{Value, json};
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 use tokio::time::{Instant, sleep, timeout};
 
-/// Upper bound for any single wait.
-pub const T: Duration = Duration::from_secs(10);
+/// Upper bound for any single wait (generous: the test machine is shared and loaded).
+pub const T: Duration = Duration::from_secs(20);
 
 /// Poll `f` every 20 ms until it returns Some, or panic after [`T`].
 pub async fn eventually<V, F, Fut>(what: &str, mut f: F) -> V
@@ -30,78 +29,60 @@ where
     }
 }
 
-static NEXT_IP: AtomicU32 = AtomicU32::new(2);
-
-/// A fresh pod IP in 10.244.0.0/16.
-pub fn fresh_ip() -> String {
-    let n = NEXT_IP.fetch_add(1, Ordering::Relaxed);
-    format!("10.244.{}.{}", (n >> 8) & 0xff, n & 0xff)
+/// A readiness probe that never succeeds: nothing listens on this port in any image.
+pub fn never_ready_probe() -> Value {
+    json!({"tcpSocket": {"port": 9999}, "periodSeconds": 1})
 }
 
-/// What the kubelet would write for a started, ready pod.
-pub async fn mark_ready(pods: &Api<Pod>, name: &str) -> String {
-    let ip = fresh_ip();
-    let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let cond = |t: &str| json!({"type": t, "status": "True", "lastTransitionTime": now});
-    let status = json!({"status": {
-        "phase": "Running",
-        "podIP": ip,
-        "podIPs": [{"ip": ip}],
-        "hostIP": "172.18.0.3",
-        "conditions": [cond("PodScheduled"), cond("Initialized"), cond("ContainersReady"), cond("Ready")]
-    }});
-    timeout(
-        T,
-        pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)),
-    )
-    .await
-    .expect("patch in time")
-    .expect("patch status");
-    ip
+/// Whether the pod's Ready condition is True.
+pub fn is_ready(p: &Pod) -> bool {
+    p.status
+        .as_ref()
+        .and_then(|s| s.conditions.as_ref())
+        .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
 }
 
-/// Running with an IP but not Ready (a failing readiness probe).
-pub async fn mark_running_not_ready(pods: &Api<Pod>, name: &str) -> String {
-    let ip = fresh_ip();
-    let status = json!({"status": {
-        "phase": "Running",
-        "podIP": ip,
-        "podIPs": [{"ip": ip}],
-        "conditions": [{"type": "Ready", "status": "False"}]
-    }});
-    timeout(
-        T,
-        pods.patch_status(name, &PatchParams::default(), &Patch::Merge(&status)),
-    )
-    .await
-    .expect("patch in time")
-    .expect("patch status");
-    ip
+/// The pod's phase, if the kubelet wrote one.
+pub fn phase(p: &Pod) -> Option<&str> {
+    p.status.as_ref().and_then(|s| s.phase.as_deref())
 }
 
-/// A background fake kubelet: every pending, non-terminating pod in the namespace becomes
-/// Running and Ready. Abort the handle to stop it.
-pub fn run_kubelet(pods: Api<Pod>) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            if let Ok(list) = pods.list(&ListParams::default()).await {
-                for p in list.items {
-                    let pending = p
-                        .status
-                        .as_ref()
-                        .and_then(|s| s.phase.as_deref())
-                        .is_none_or(|ph| ph == "Pending");
-                    if pending
-                        && p.metadata.deletion_timestamp.is_none()
-                        && let Some(name) = p.metadata.name.as_deref()
-                    {
-                        mark_ready(&pods, name).await;
-                    }
-                }
-            }
-            sleep(Duration::from_millis(10)).await;
-        }
+/// The pod's IP, if the kubelet wrote one.
+pub fn pod_ip(p: &Pod) -> Option<String> {
+    p.status.as_ref().and_then(|s| s.pod_ip.clone())
+}
+
+/// Wait until the kubelet reports `name` Running and Ready; its IP.
+pub async fn ready_ip(pods: &Api<Pod>, name: &str) -> String {
+    eventually(&format!("{name} ready"), || async move {
+        let p = pods.get_opt(name).await.ok()??;
+        (phase(&p) == Some("Running") && is_ready(&p))
+            .then(|| pod_ip(&p))
+            .flatten()
     })
+    .await
+}
+
+/// Wait until the kubelet reports `name` Running with an IP, its containers started but the
+/// pod not Ready (a failing readiness probe); its IP.
+pub async fn running_not_ready_ip(pods: &Api<Pod>, name: &str) -> String {
+    eventually(&format!("{name} running, not ready"), || async move {
+        let p = pods.get_opt(name).await.ok()??;
+        let started = p
+            .status
+            .as_ref()
+            .and_then(|s| s.container_statuses.as_ref())
+            .is_some_and(|cs| {
+                !cs.is_empty()
+                    && cs
+                        .iter()
+                        .all(|c| c.state.as_ref().is_some_and(|st| st.running.is_some()))
+            });
+        (phase(&p) == Some("Running") && started && !is_ready(&p))
+            .then(|| pod_ip(&p))
+            .flatten()
+    })
+    .await
 }
 
 /// Events about the object `name` (reason, message), oldest first.
