@@ -6,6 +6,9 @@ mod app;
 mod components;
 pub mod model;
 mod pages;
+pub mod quiz_model;
+#[cfg(feature = "ssr")]
+pub mod quiz_service;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
