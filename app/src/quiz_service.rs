@@ -268,7 +268,8 @@ impl CourseContext {
                 "choose between 1 and {MAX_INTERVIEW_MINUTES} minutes"
             )));
         }
-        let parts: Vec<String> = parts
+        // A set: a part named twice must not double its questions.
+        let parts: std::collections::BTreeSet<String> = parts
             .iter()
             .map(|p| p.trim().to_owned())
             .filter(|p| !p.is_empty())

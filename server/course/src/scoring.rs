@@ -334,6 +334,17 @@ fn score_explain(rubric: &[RubricPoint], text: &str) -> Outcome {
     }
 }
 
+/// The rubric points that `text` does not cover (for checking model answers).
+pub(crate) fn missed_points<'a>(rubric: &'a [RubricPoint], text: &str) -> Vec<&'a str> {
+    let outcome = score_explain(rubric, text);
+    rubric
+        .iter()
+        .zip(outcome.covered)
+        .filter(|(_, covered)| !covered)
+        .map(|(point, _)| point.point.as_str())
+        .collect()
+}
+
 /// Lower-case words: letters and digits, everything else separates (so `mysql-0.mysql` and
 /// `mysql 0 mysql` are the same words, and `clusterIP:None` is `clusterip none`).
 pub(crate) fn words_of(text: &str) -> Vec<String> {
