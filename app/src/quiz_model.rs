@@ -20,9 +20,13 @@ pub struct QuestionView {
 /// What answering a question needs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum QuestionInput {
-    /// Radio buttons (`multiple == false`) or checkboxes.
-    Choices { choices: Vec<String>, multiple: bool },
-    /// Items to put in order, as (index as written, text), shown shuffled.
+    /// Radio buttons (`multiple == false`) or checkboxes; choices as inline HTML rendered on
+    /// the server from the course's Markdown.
+    Choices {
+        choices: Vec<String>,
+        multiple: bool,
+    },
+    /// Items to put in order, as (index as written, inline HTML), shown shuffled.
     Order { items: Vec<(usize, String)> },
     /// A one-line text answer.
     Fill,
@@ -98,7 +102,9 @@ pub struct PartChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum InterviewView {
     /// No session open: choose parts and length.
-    Setup { parts: Vec<PartChoice> },
+    Setup {
+        parts: Vec<PartChoice>,
+    },
     /// A question to answer, with the time left (the server's deadline is the truth).
     Running {
         session_id: String,

@@ -63,7 +63,9 @@ impl CourseContext {
             .iter()
             .map(|q| QuizItem {
                 question: question_view(lesson, q),
-                feedback: answers.get(&q.id).and_then(|a| feedback_for(lesson, q, &a.answer)),
+                feedback: answers
+                    .get(&q.id)
+                    .and_then(|a| feedback_for(lesson, q, &a.answer)),
             })
             .collect();
         Ok(QuizView {
@@ -426,8 +428,10 @@ impl CourseContext {
         let mut credit_by_topic: BTreeMap<u32, usize> = BTreeMap::new();
         for (position, id) in session.question_ids.iter().enumerate() {
             if let Some((lesson, _)) = self.catalog.question(id) {
-                *credit_by_topic.entry(lesson.number).or_default() +=
-                    session.answers.get(position).map_or(0, |a| usize::from(a.percent));
+                *credit_by_topic.entry(lesson.number).or_default() += session
+                    .answers
+                    .get(position)
+                    .map_or(0, |a| usize::from(a.percent));
             }
         }
         for (number, topic) in &mut topics {
@@ -482,16 +486,19 @@ pub(crate) fn question_view(lesson: &Lesson, question: &Question) -> QuestionVie
     let input = match &question.kind {
         QuestionKind::Single { choices, .. } | QuestionKind::Scenario { choices, .. } => {
             QuestionInput::Choices {
-                choices: choices.clone(),
+                choices: choices.iter().map(|c| inline_html(c)).collect(),
                 multiple: false,
             }
         }
         QuestionKind::Multiple { choices, .. } => QuestionInput::Choices {
-            choices: choices.clone(),
+            choices: choices.iter().map(|c| inline_html(c)).collect(),
             multiple: true,
         },
         QuestionKind::Order { items } => QuestionInput::Order {
-            items: shuffled(&question.id, items),
+            items: shuffled(&question.id, items)
+                .into_iter()
+                .map(|(i, text)| (i, inline_html(&text)))
+                .collect(),
         },
         QuestionKind::Fill { .. } => QuestionInput::Fill,
         QuestionKind::SpotTheBug { code, .. } => QuestionInput::SpotTheBug {
@@ -508,6 +515,18 @@ pub(crate) fn question_view(lesson: &Lesson, question: &Question) -> QuestionVie
         kind_label: kind_label(&question.kind).to_owned(),
         input,
     }
+}
+
+/// A one-line Markdown text (a choice, an item) as inline HTML: `code` becomes `<code>`, and
+/// raw HTML is escaped by the course renderer.
+fn inline_html(text: &str) -> String {
+    let html = render_markdown(text).html;
+    let trimmed = html.trim();
+    trimmed
+        .strip_prefix("<p>")
+        .and_then(|t| t.strip_suffix("</p>"))
+        .unwrap_or(trimmed)
+        .to_owned()
 }
 
 fn shuffled(seed: &str, items: &[String]) -> Vec<(usize, String)> {
@@ -537,7 +556,14 @@ fn feedback_for(lesson: &Lesson, question: &Question, stored: &str) -> Option<Fe
 fn make_feedback(lesson: &Lesson, question: &Question, answer: &Answer) -> Feedback {
     let outcome = score(question, answer).ok();
     let (correct, percent, summary, covered) = outcome.map_or_else(
-        || (false, 0, "This answer does not fit the question.".to_owned(), Vec::new()),
+        || {
+            (
+                false,
+                0,
+                "This answer does not fit the question.".to_owned(),
+                Vec::new(),
+            )
+        },
         |o| (o.correct, o.percent, o.feedback, o.covered),
     );
     let (rubric, model_answer) = match &question.kind {
@@ -588,7 +614,10 @@ fn describe_answer(question: &Question, answer: &Answer) -> String {
             .join(" → "),
         (QuestionKind::SpotTheBug { code, .. }, Answer::Line(line)) => format!(
             "line {line}: {}",
-            code.lines().nth(line.saturating_sub(1)).unwrap_or("").trim()
+            code.lines()
+                .nth(line.saturating_sub(1))
+                .unwrap_or("")
+                .trim()
         ),
         _ => answer.to_form_text(),
     }

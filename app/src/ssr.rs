@@ -20,7 +20,9 @@ pub enum CourseError {
     UnknownLesson(String),
     #[error("no question has the id `{0}`")]
     UnknownQuestion(String),
-    #[error("the quiz of `{lesson}` has changed since this page was loaded; reload the page to get the current questions")]
+    #[error(
+        "the quiz of `{lesson}` has changed since this page was loaded; reload the page to get the current questions"
+    )]
     StaleQuiz { lesson: String },
     #[error("{0}")]
     BadAnswer(#[from] kubedojo_course::AnswerError),
@@ -49,9 +51,7 @@ impl CourseError {
             | CourseError::UnknownQuestion(_)
             | CourseError::NoInterview => http::StatusCode::NOT_FOUND,
             CourseError::StaleQuiz { .. } => http::StatusCode::CONFLICT,
-            CourseError::BadAnswer(_) | CourseError::BadRequest(_) => {
-                http::StatusCode::BAD_REQUEST
-            }
+            CourseError::BadAnswer(_) | CourseError::BadRequest(_) => http::StatusCode::BAD_REQUEST,
             CourseError::Progress(_) | CourseError::TaskFailed => {
                 http::StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -45,7 +45,11 @@ async fn answer(
         client,
         server,
         "quiz-answer",
-        &[("question_id", question), ("version", &version), ("answer", text)],
+        &[
+            ("question_id", question),
+            ("version", &version),
+            ("answer", text),
+        ],
     )
     .await
 }
@@ -124,14 +128,31 @@ async fn every_quiz_scores_full_marks_when_right_and_zero_when_wrong() -> anyhow
             "{}: {last_right}",
             lesson.slug
         );
-        ensure!(last_wrong["quiz_percent"] == 0, "{}: {last_wrong}", lesson.slug);
+        ensure!(
+            last_wrong["quiz_percent"] == 0,
+            "{}: {last_wrong}",
+            lesson.slug
+        );
     }
     ensure!(asked >= 144, "only {asked} questions");
 
     // The home page shows the scores per part.
-    let home = right_learner.get(server.url("/")).send().await?.text().await?;
-    ensure!(home.matches("Quiz 100%").count() == 18, "every part at 100%");
-    let home = wrong_learner.get(server.url("/")).send().await?.text().await?;
+    let home = right_learner
+        .get(server.url("/"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    ensure!(
+        home.matches("Quiz 100%").count() == 18,
+        "every part at 100%"
+    );
+    let home = wrong_learner
+        .get(server.url("/"))
+        .send()
+        .await?
+        .text()
+        .await?;
     ensure!(home.matches("Quiz 0%").count() == 18, "every part at 0%");
     server.stop().await;
     Ok(())
@@ -141,10 +162,7 @@ async fn every_quiz_scores_full_marks_when_right_and_zero_when_wrong() -> anyhow
 async fn bad_answers_are_refused_cleanly_and_learner_text_is_escaped() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let client = client()?;
-    let lesson = server
-        .catalog
-        .get("07-statefulsets")
-        .context("lesson 7")?;
+    let lesson = server.catalog.get("07-statefulsets").context("lesson 7")?;
     let quiz = lesson.quiz.as_ref().context("quiz")?;
     let find = |f: fn(&QuestionKind) -> bool| {
         quiz.questions
@@ -155,10 +173,16 @@ async fn bad_answers_are_refused_cleanly_and_learner_text_is_escaped() -> anyhow
     let single = find(|k| matches!(k, QuestionKind::Single { .. }))?;
 
     let (status, body) = answer(&client, &server, "no-such-question", quiz.version, "0").await?;
-    ensure!(status == 404 && body.contains("no question has the id `no-such-question`"), "{status} {body}");
+    ensure!(
+        status == 404 && body.contains("no question has the id `no-such-question`"),
+        "{status} {body}"
+    );
 
     let (status, body) = answer(&client, &server, &single.id, quiz.version + 1, "0").await?;
-    ensure!(status == 409 && body.contains("has changed"), "{status} {body}");
+    ensure!(
+        status == 409 && body.contains("has changed"),
+        "{status} {body}"
+    );
 
     for bad in ["abc", "99", "", "-1"] {
         let (status, body) = answer(&client, &server, &single.id, quiz.version, bad).await?;
@@ -168,7 +192,11 @@ async fn bad_answers_are_refused_cleanly_and_learner_text_is_escaped() -> anyhow
         &client,
         &server,
         "quiz-answer",
-        &[("question_id", &single.id), ("version", "x"), ("answer", "0")],
+        &[
+            ("question_id", &single.id),
+            ("version", "x"),
+            ("answer", "0"),
+        ],
     )
     .await?;
     ensure!(status == 400, "a version that is not a number: {status}");
@@ -178,16 +206,36 @@ async fn bad_answers_are_refused_cleanly_and_learner_text_is_escaped() -> anyhow
         .catalog
         .lessons()
         .iter()
-        .flat_map(|l| l.quiz.iter().flat_map(move |q| q.questions.iter().map(move |x| (l, q, x))))
+        .flat_map(|l| {
+            l.quiz
+                .iter()
+                .flat_map(move |q| q.questions.iter().map(move |x| (l, q, x)))
+        })
         .find(|(_, _, q)| matches!(q.kind, QuestionKind::Explain { .. }))
         .context("an explain question")?;
     let (explain_lesson, explain_quiz, explain_question) = explain;
     let long = "x".repeat(2_001);
-    let (status, body) = answer(&client, &server, &explain_question.id, explain_quiz.version, &long).await?;
-    ensure!(status == 400 && body.contains("at most 2000"), "{status} {body}");
+    let (status, body) = answer(
+        &client,
+        &server,
+        &explain_question.id,
+        explain_quiz.version,
+        &long,
+    )
+    .await?;
+    ensure!(
+        status == 400 && body.contains("at most 2000"),
+        "{status} {body}"
+    );
     let markup = "<script>alert('owned')</script><b>bold</b>";
-    let (status, body) =
-        answer(&client, &server, &explain_question.id, explain_quiz.version, markup).await?;
+    let (status, body) = answer(
+        &client,
+        &server,
+        &explain_question.id,
+        explain_quiz.version,
+        markup,
+    )
+    .await?;
     ensure!(status == 200, "{status} {body}");
     let page = client
         .get(server.url(&format!("/lessons/{}/quiz", explain_lesson.slug)))
@@ -217,7 +265,12 @@ async fn interview_state(client: &reqwest::Client, server: &TestServer) -> anyho
 async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let client = client()?;
-    ensure!(interview_state(&client, &server).await?.get("Setup").is_some());
+    ensure!(
+        interview_state(&client, &server)
+            .await?
+            .get("Setup")
+            .is_some()
+    );
 
     let (status, body) = post(
         &client,
@@ -239,15 +292,24 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
         let state = interview_state(&client, &server).await?;
         let running = &state["Running"];
         ensure!(running["position"] == position, "{state}");
-        ensure!(running["total"] == 4, "3 questions and the say-it-back: {state}");
+        ensure!(
+            running["total"] == 4,
+            "3 questions and the say-it-back: {state}"
+        );
         let seconds = running["seconds_left"].as_i64().unwrap_or(0);
         ensure!((1..=300).contains(&seconds), "{seconds}");
-        let id = running["question"]["id"].as_str().context("question id")?.to_owned();
+        let id = running["question"]["id"]
+            .as_str()
+            .context("question id")?
+            .to_owned();
         let (_, question) = server.catalog.question(&id).context("known question")?;
         if position < 3 {
             ensure!(id.starts_with("p05-"), "drawn from part 5: {id}");
         } else {
-            ensure!(id.starts_with("p18-explain"), "the say-it-back comes last: {id}");
+            ensure!(
+                id.starts_with("p18-explain"),
+                "the say-it-back comes last: {id}"
+            );
         }
         // No feedback while running.
         ensure!(!state.to_string().contains("explanation"), "{state}");
@@ -258,7 +320,10 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
             wrong_answer(question)?
         };
         let position_text = position.to_string();
-        let session = running["session_id"].as_str().context("session id")?.to_owned();
+        let session = running["session_id"]
+            .as_str()
+            .context("session id")?
+            .to_owned();
         let form = [
             ("session_id", session.as_str()),
             ("position", position_text.as_str()),
@@ -276,13 +341,18 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
     let Some(results) = state.get("Results") else {
         bail!("results after the last answer: {state}");
     };
-    ensure!(results["answered"] == 4 && results["total"] == 4, "{results}");
+    ensure!(
+        results["answered"] == 4 && results["total"] == 4,
+        "{results}"
+    );
     ensure!(results["percent"] == 50, "two of four right: {results}");
     let topics = results["topics"].as_array().context("topics")?;
     ensure!(topics.len() == 2, "parts 5 and 18: {results}");
     let weakest = results["weakest"].as_array().context("weakest")?;
     ensure!(
-        weakest.first().is_some_and(|t| t["number"] == 18 && t["percent"] == 0),
+        weakest
+            .first()
+            .is_some_and(|t| t["number"] == 18 && t["percent"] == 0),
         "the missed say-it-back is the weakest topic: {results}"
     );
 
@@ -299,7 +369,12 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
         &client,
         &server,
         "interview-start",
-        &[("parts[]", "99-nope"), ("count", "3"), ("minutes", "5"), ("say_it_back", "false")],
+        &[
+            ("parts[]", "99-nope"),
+            ("count", "3"),
+            ("minutes", "5"),
+            ("say_it_back", "false"),
+        ],
     )
     .await?;
     ensure!(status == 404 && body.contains("99-nope"), "{status} {body}");
@@ -307,7 +382,12 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
         &client,
         &server,
         "interview-start",
-        &[("parts[]", ""), ("count", "500"), ("minutes", "5"), ("say_it_back", "false")],
+        &[
+            ("parts[]", ""),
+            ("count", "500"),
+            ("minutes", "5"),
+            ("say_it_back", "false"),
+        ],
     )
     .await?;
     ensure!(status == 400, "{status} {body}");

@@ -20,7 +20,11 @@ pub(crate) fn FeedbackPanel(feedback: Feedback) -> impl IntoView {
         model_answer,
         ..
     } = feedback;
-    let class = if correct { "feedback right" } else { "feedback wrong" };
+    let class = if correct {
+        "feedback right"
+    } else {
+        "feedback wrong"
+    };
     let verdict = if correct {
         "✓ Right".to_owned()
     } else if percent > 0 {

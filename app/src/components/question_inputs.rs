@@ -26,7 +26,7 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
                         view! {
                             <label class="choice">
                                 <input type="radio" name="answer" value=i.to_string() required=true />
-                                <span>{text}</span>
+                                <span inner_html=text></span>
                             </label>
                         }
                     })
@@ -112,7 +112,7 @@ fn MultipleChoices(choices: Vec<String>) -> impl IntoView {
                                         });
                                 }
                             />
-                            <span>{text}</span>
+                            <span inner_html=text></span>
                         </label>
                     }
                 })
@@ -151,12 +151,12 @@ fn OrderItems(items: Vec<(usize, String)>) -> impl IntoView {
                     .map(|(position, (_, text))| {
                         view! {
                             <li class="order-item">
-                                <span class="order-text">{text.clone()}</span>
+                                <span class="order-text" inner_html=text.clone()></span>
                                 <span class="order-buttons">
                                     <button
                                         type="button"
                                         class="icon-button"
-                                        aria-label=format!("Move up: {text}")
+                                        aria-label=format!("Move up item {}", position + 1)
                                         disabled=position == 0
                                         on:click=move |_| swap(position, position.wrapping_sub(1))
                                     >
@@ -165,7 +165,7 @@ fn OrderItems(items: Vec<(usize, String)>) -> impl IntoView {
                                     <button
                                         type="button"
                                         class="icon-button"
-                                        aria-label=format!("Move down: {text}")
+                                        aria-label=format!("Move down item {}", position + 1)
                                         disabled=position + 1 == count
                                         on:click=move |_| swap(position, position + 1)
                                     >

@@ -72,7 +72,9 @@ impl Answer {
             QuestionKind::Single { .. } | QuestionKind::Scenario { .. } => {
                 Answer::Choice(parse_number(raw)?)
             }
-            QuestionKind::Multiple { .. } => Answer::Choices(parse_list(raw)?.into_iter().collect()),
+            QuestionKind::Multiple { .. } => {
+                Answer::Choices(parse_list(raw)?.into_iter().collect())
+            }
             QuestionKind::Order { .. } => Answer::Order(parse_list(raw)?),
             QuestionKind::SpotTheBug { .. } => Answer::Line(parse_number(raw)?),
             QuestionKind::Fill { .. } | QuestionKind::Explain { .. } => {
@@ -192,8 +194,14 @@ pub fn score(question: &Question, answer: &Answer) -> Result<Outcome, AnswerErro
     answer.check(question)?;
     let outcome = match (&question.kind, answer) {
         (
-            QuestionKind::Single { choices, answer: right }
-            | QuestionKind::Scenario { choices, answer: right },
+            QuestionKind::Single {
+                choices,
+                answer: right,
+            }
+            | QuestionKind::Scenario {
+                choices,
+                answer: right,
+            },
             Answer::Choice(chosen),
         ) => all_or_nothing(
             chosen == right,
@@ -481,7 +489,11 @@ mod tests {
         ] {
             assert!(scored(&q, right)?.correct, "{right}");
         }
-        for wrong in ["clusterIP: none-ish", "volumeClaimTemplate", "type: ClusterIP"] {
+        for wrong in [
+            "clusterIP: none-ish",
+            "volumeClaimTemplate",
+            "type: ClusterIP",
+        ] {
             assert!(!scored(&q, wrong)?.correct, "{wrong}");
         }
         assert_eq!(Answer::parse(&q, " "), Err(AnswerError::Empty));

@@ -293,8 +293,15 @@ mod tests {
         let store = ProgressStore::in_memory()?;
         let learner = LearnerId::generate();
         let t0 = Utc::now();
-        assert_eq!(store.record_answer(learner, &record("q", 1, true), t0)?, None);
-        assert!(store.due_for_review(learner, t0 + Duration::days(30))?.is_empty());
+        assert_eq!(
+            store.record_answer(learner, &record("q", 1, true), t0)?,
+            None
+        );
+        assert!(
+            store
+                .due_for_review(learner, t0 + Duration::days(30))?
+                .is_empty()
+        );
 
         let wrong = store.record_answer(learner, &record("q", 1, false), t0)?;
         assert_eq!(wrong.map(|s| s.leitner_box), Some(1));

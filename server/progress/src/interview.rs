@@ -89,7 +89,16 @@ impl ProgressStore {
                  FROM interview_sessions WHERE learner_id = ?1
                  ORDER BY started_at DESC, rowid DESC LIMIT 1",
                 params![learner.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
             )
             .optional()?;
         let Some((id, parts, question_ids, started_at, deadline, finished)) = row else {
@@ -222,7 +231,10 @@ mod tests {
         assert_eq!(session.answers.len(), 1);
         assert!(!session.answers[0].correct);
         assert!(!session.is_over(now));
-        assert!(session.is_over(now + Duration::minutes(6)), "deadline passed");
+        assert!(
+            session.is_over(now + Duration::minutes(6)),
+            "deadline passed"
+        );
         // The wrong answer is scheduled for review.
         assert_eq!(
             store.due_for_review(learner, now + Duration::days(1))?,

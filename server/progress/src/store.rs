@@ -28,7 +28,8 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE learners (
         id TEXT PRIMARY KEY,
         created_at TEXT NOT NULL
@@ -39,7 +40,8 @@ const MIGRATIONS: &[&str] = &["
         read_at TEXT NOT NULL,
         PRIMARY KEY (learner_id, lesson_slug)
     );
-", "
+",
+    "
     -- The latest answer per learner and question; rows of another quiz version are stale and
     -- ignored by the queries, not deleted.
     CREATE TABLE answers (
@@ -90,7 +92,8 @@ const MIGRATIONS: &[&str] = &["
         percent INTEGER NOT NULL,
         PRIMARY KEY (session_id, position)
     );
-"];
+",
+];
 
 /// Learner progress in one SQLite file.
 pub struct ProgressStore {
