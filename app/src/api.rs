@@ -56,14 +56,17 @@ pub async fn get_quiz(slug: String) -> Result<QuizView, ServerFnError> {
 
 /// Scores an answer on the server and records it. `answer` is the form text: a choice index,
 /// comma-separated indices (multiple, order), a line number (spot-the-bug) or text.
+/// Multiple choice and ordering forms send `picks[]` instead (joined into `answer` here).
 #[server(endpoint = "quiz-answer")]
 pub async fn answer_question(
     question_id: String,
     version: u32,
     answer: String,
+    picks: Option<Vec<String>>,
 ) -> Result<AnswerReply, ServerFnError> {
     let course = crate::ssr::course()?;
     let learner = crate::ssr::current_learner()?;
+    let answer = merge_picks(answer, picks);
     course
         .answer(learner, &question_id, version, &answer)
         .await
@@ -116,9 +119,11 @@ pub async fn answer_interview(
     session_id: String,
     position: u32,
     answer: String,
+    picks: Option<Vec<String>>,
 ) -> Result<(), ServerFnError> {
     let course = crate::ssr::course()?;
     let learner = crate::ssr::current_learner()?;
+    let answer = merge_picks(answer, picks);
     let position = usize::try_from(position).unwrap_or(usize::MAX);
     course
         .answer_interview(learner, &session_id, position, &answer)
@@ -135,4 +140,21 @@ pub async fn finish_interview(session_id: String) -> Result<(), ServerFnError> {
         .finish_interview(learner, &session_id)
         .await
         .map_err(crate::ssr::into_server_error)
+}
+
+/// Checkbox and ordering forms send their choices as `picks[]` (one field per choice, which
+/// works without JS); the scorer reads them as the comma-separated `answer`.
+#[cfg(feature = "ssr")]
+fn merge_picks(answer: String, picks: Option<Vec<String>>) -> String {
+    let picks: Vec<String> = picks
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if picks.is_empty() {
+        answer
+    } else {
+        picks.join(",")
+    }
 }

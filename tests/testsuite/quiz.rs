@@ -394,3 +394,98 @@ async fn an_interview_session_resumes_and_ends_with_topic_scores() -> anyhow::Re
     server.stop().await;
     Ok(())
 }
+
+/// Without JS, checkboxes and ordering send `picks[]` fields, and the ordering buttons reload
+/// the page with `?order=<id>:<indices>`; both reach the same scorer.
+#[tokio::test]
+async fn checkbox_and_ordering_forms_work_without_javascript() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let client = client()?;
+    let lesson = server.catalog.get("07-statefulsets").context("lesson 7")?;
+    let quiz = lesson.quiz.as_ref().context("quiz")?;
+    let version = quiz.version.to_string();
+    for question in &quiz.questions {
+        let right = match &question.kind {
+            QuestionKind::Multiple { .. } | QuestionKind::Order { .. } => {
+                Answer::right_answer(question).to_form_text()
+            }
+            _ => continue,
+        };
+        let mut form = vec![
+            ("question_id", question.id.as_str()),
+            ("version", version.as_str()),
+            ("answer", ""),
+        ];
+        form.extend(right.split(',').map(|pick| ("picks[]", pick)));
+        let (status, body) = post(&client, &server, "quiz-answer", &form).await?;
+        ensure!(status == 200, "{}: {status} {body}", question.id);
+        ensure!(
+            json(&body)?["feedback"]["correct"] == true,
+            "{}: {body}",
+            question.id
+        );
+    }
+    // No picks and no answer is an empty answer, refused.
+    let multiple = quiz
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, QuestionKind::Multiple { .. }))
+        .context("a multiple-choice question")?;
+    let (status, body) = post(
+        &client,
+        &server,
+        "quiz-answer",
+        &[
+            ("question_id", &multiple.id),
+            ("version", &version),
+            ("answer", ""),
+        ],
+    )
+    .await?;
+    ensure!(status == 400 && body.contains("empty"), "{status} {body}");
+
+    // The ordering buttons' GET reload shows the requested order; a bad order is ignored.
+    let order = quiz
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, QuestionKind::Order { .. }))
+        .context("an order question")?;
+    let QuestionKind::Order { items } = &order.kind else {
+        bail!("not an order question");
+    };
+    let wanted: Vec<String> = (0..items.len()).rev().map(|i| i.to_string()).collect();
+    let page = client
+        .get(server.url(&format!(
+            "/lessons/{}/quiz?order={}:{}",
+            lesson.slug,
+            order.id,
+            wanted.join(",")
+        )))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let card = page
+        .split(&format!("id=\"q-{}\"", order.id))
+        .nth(1)
+        .and_then(|rest| rest.split("</article>").next())
+        .context("the order question's card")?;
+    let shown: Vec<&str> = card
+        .split("name=\"picks[]\" value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    ensure!(shown == wanted, "shown {shown:?}, wanted {wanted:?}");
+    ensure!(
+        card.contains(&format!(
+            "action=\"/lessons/{}/quiz#q-{}\"",
+            lesson.slug, order.id
+        )) || card.contains(&format!(
+            "formaction=\"/lessons/{}/quiz#q-{}\"",
+            lesson.slug, order.id
+        )),
+        "the buttons reload this page"
+    );
+    server.stop().await;
+    Ok(())
+}

@@ -1,9 +1,8 @@
 //! The answer inputs of one question, all submitting a single form field `answer` (see
 //! `Answer::parse` on the server for its format per kind).
 //!
-//! Single choice, scenario, spot-the-bug, fill and explain are plain form controls and work
-//! before hydration. Multiple choice and ordering keep their state in signals and write it to a
-//! hidden `answer` field, so they need the hydrated page.
+//! Every kind works before hydration: radios, checkboxes (`picks[]`), text fields, and for
+//! ordering hidden `picks[]` fields in the shown order with up/down buttons (see [`OrderItems`]).
 
 use leptos::prelude::*;
 
@@ -35,7 +34,9 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
         }
         .into_any(),
         QuestionInput::Choices { choices, .. } => view! { <MultipleChoices choices /> }.into_any(),
-        QuestionInput::Order { items } => view! { <OrderItems items /> }.into_any(),
+        QuestionInput::Order { items } => {
+            view! { <OrderItems question_id=id.clone() items /> }.into_any()
+        }
         QuestionInput::Fill => view! {
             <label class="text-answer">
                 <span>"Your answer"</span>
@@ -78,40 +79,18 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
 
 #[component]
 fn MultipleChoices(choices: Vec<String>) -> impl IntoView {
-    let picked = RwSignal::new(Vec::<usize>::new());
-    let value = move || {
-        let mut picked = picked.get();
-        picked.sort_unstable();
-        picked
-            .iter()
-            .map(usize::to_string)
-            .collect::<Vec<_>>()
-            .join(",")
-    };
     view! {
         <fieldset class="choices">
             <legend class="sr-only">"Choose every right answer"</legend>
-            <input type="hidden" name="answer" value=value />
+            // The picks travel as `picks[]`; `answer` stays empty (see `api::merge_picks`).
+            <input type="hidden" name="answer" value="" />
             {choices
                 .into_iter()
                 .enumerate()
                 .map(|(i, text)| {
                     view! {
                         <label class="choice">
-                            <input
-                                type="checkbox"
-                                value=i.to_string()
-                                on:change=move |ev| {
-                                    let on = event_target_checked(&ev);
-                                    picked
-                                        .update(|p| {
-                                            p.retain(|x| *x != i);
-                                            if on {
-                                                p.push(i);
-                                            }
-                                        });
-                                }
-                            />
+                            <input type="checkbox" name="picks[]" value=i.to_string() />
                             <span inner_html=text></span>
                         </label>
                     }
@@ -121,18 +100,20 @@ fn MultipleChoices(choices: Vec<String>) -> impl IntoView {
     }
 }
 
+/// Ordering: the items are hidden `picks[]` fields in the order shown. Up/down buttons swap
+/// two items in place once hydrated; before hydration they are GET submits that reload the
+/// page with the new order in `?order=<question id>:<indices>`, so ordering works without JS.
 #[component]
-fn OrderItems(items: Vec<(usize, String)>) -> impl IntoView {
-    let order = RwSignal::new(items);
+fn OrderItems(question_id: String, items: Vec<(usize, String)>) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let path = location.pathname.get_untracked();
+    let requested = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("order"))
+        .and_then(|value| reorder(&value, &question_id, &items));
+    let order = RwSignal::new(requested.unwrap_or(items));
     let count = order.with_untracked(Vec::len);
-    let value = move || {
-        order
-            .get()
-            .iter()
-            .map(|(i, _)| i.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    // Back to this question's card after the reload.
+    let action = format!("{path}#q-{question_id}");
     let swap = move |a: usize, b: usize| {
         order.update(|o| {
             if a < o.len() && b < o.len() {
@@ -140,34 +121,61 @@ fn OrderItems(items: Vec<(usize, String)>) -> impl IntoView {
             }
         });
     };
+    // The `order` value after swapping positions `a` and `b` of the current order.
+    let swapped_value = move |a: usize, b: usize| {
+        let mut indices: Vec<usize> = order.with(|o| o.iter().map(|(i, _)| *i).collect());
+        if a < indices.len() && b < indices.len() {
+            indices.swap(a, b);
+        }
+        let list: Vec<String> = indices.iter().map(usize::to_string).collect();
+        format!("{question_id}:{}", list.join(","))
+    };
     view! {
-        <input type="hidden" name="answer" value=value />
+        <input type="hidden" name="answer" value="" />
         <ol class="order-items" aria-label="Items in your order">
             {move || {
                 order
                     .get()
                     .into_iter()
                     .enumerate()
-                    .map(|(position, (_, text))| {
+                    .map(|(position, (index, text))| {
+                        let action = action.clone();
                         view! {
                             <li class="order-item">
-                                <span class="order-text" inner_html=text.clone()></span>
+                                <input type="hidden" name="picks[]" value=index.to_string() />
+                                <span class="order-text" inner_html=text></span>
                                 <span class="order-buttons">
                                     <button
-                                        type="button"
+                                        type="submit"
+                                        formmethod="get"
+                                        formaction=action.clone()
+                                        formnovalidate=true
+                                        name="order"
+                                        value=swapped_value(position, position.wrapping_sub(1))
                                         class="icon-button"
-                                        aria-label=format!("Move up item {}", position + 1)
+                                        aria-label=format!("Move item {} up", position + 1)
                                         disabled=position == 0
-                                        on:click=move |_| swap(position, position.wrapping_sub(1))
+                                        on:click=move |ev| {
+                                            ev.prevent_default();
+                                            swap(position, position.wrapping_sub(1));
+                                        }
                                     >
                                         "↑"
                                     </button>
                                     <button
-                                        type="button"
+                                        type="submit"
+                                        formmethod="get"
+                                        formaction=action
+                                        formnovalidate=true
+                                        name="order"
+                                        value=swapped_value(position, position + 1)
                                         class="icon-button"
-                                        aria-label=format!("Move down item {}", position + 1)
+                                        aria-label=format!("Move item {} down", position + 1)
                                         disabled=position + 1 == count
-                                        on:click=move |_| swap(position, position + 1)
+                                        on:click=move |ev| {
+                                            ev.prevent_default();
+                                            swap(position, position + 1);
+                                        }
                                     >
                                         "↓"
                                     </button>
@@ -179,4 +187,27 @@ fn OrderItems(items: Vec<(usize, String)>) -> impl IntoView {
             }}
         </ol>
     }
+}
+
+/// The items in the order `value` (`<question id>:<indices>`) asks for, if it is for this
+/// question and lists each item exactly once.
+fn reorder(
+    value: &str,
+    question_id: &str,
+    items: &[(usize, String)],
+) -> Option<Vec<(usize, String)>> {
+    let (id, list) = value.split_once(':')?;
+    if id != question_id {
+        return None;
+    }
+    let indices: Vec<usize> = list
+        .split(',')
+        .map(|i| i.trim().parse().ok())
+        .collect::<Option<_>>()?;
+    let reordered: Vec<(usize, String)> = indices
+        .iter()
+        .map(|i| items.iter().find(|(index, _)| index == i).cloned())
+        .collect::<Option<_>>()?;
+    let distinct: std::collections::BTreeSet<usize> = indices.iter().copied().collect();
+    (reordered.len() == items.len() && distinct.len() == items.len()).then_some(reordered)
 }
