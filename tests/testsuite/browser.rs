@@ -351,3 +351,94 @@ async fn interview_session_runs_resumes_after_reload_and_shows_results() -> anyh
     server.stop().await;
     Ok(())
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn end_of_lesson_quiz_gives_immediate_feedback_and_reorders_in_place() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let lesson = server.catalog.get("07-statefulsets").context("lesson 7")?;
+    let quiz = lesson.quiz.as_ref().context("quiz")?;
+    let order = quiz
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, kubedojo_course::QuestionKind::Order { .. }))
+        .context("an order question")?;
+    let single = quiz
+        .questions
+        .iter()
+        .find_map(|q| match q.kind {
+            kubedojo_course::QuestionKind::Single { answer, .. } => Some((q, answer)),
+            _ => None,
+        })
+        .context("a single-choice question")?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium
+        .browser
+        .new_page(server.url(&format!("/lessons/{}/quiz", lesson.slug)))
+        .await?;
+    wait_for_hydration(&page).await?;
+
+    // Reordering once hydrated swaps in place (no reload, no query string).
+    let picks = format!(
+        "[...document.querySelectorAll('#q-{} input[name=\"picks[]\"]')].map(i => i.value).join(',')",
+        order.id
+    );
+    let before = page
+        .evaluate(picks.as_str())
+        .await?
+        .into_value::<String>()?;
+    page.find_element(format!(
+        "#q-{} .order-item button[aria-label='Move item 1 down']",
+        order.id
+    ))
+    .await?
+    .click()
+    .await?;
+    let mut expected: Vec<&str> = before.split(',').collect();
+    expected.swap(0, 1);
+    let expected = expected.join(",");
+    wait_until(&page, "the swap", &format!("{picks} === {expected:?}")).await?;
+    assert_eq!(
+        page.url().await?.unwrap_or_default(),
+        server.url(&format!("/lessons/{}/quiz", lesson.slug))
+    );
+
+    // A right answer gets immediate feedback with the explanation and the section link.
+    let (question, answer) = single;
+    page.find_element(format!(
+        "#q-{} input[type=radio][value='{answer}']",
+        question.id
+    ))
+    .await?
+    .click()
+    .await?;
+    page.find_element(format!("#q-{} button[type=submit]", question.id))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &page,
+        "feedback",
+        &format!(
+            "document.querySelector('#q-{} .feedback.right') !== null",
+            question.id
+        ),
+    )
+    .await?;
+    let feedback = text_of(&page, &format!("#q-{} .feedback", question.id)).await?;
+    assert!(
+        feedback.contains("✓ Right") && feedback.contains("Revisit:"),
+        "{feedback}"
+    );
+    assert!(
+        text_of(&page, ".quiz-score")
+            .await?
+            .starts_with("Score so far:"),
+        "the score updates"
+    );
+
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}
