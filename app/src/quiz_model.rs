@@ -51,7 +51,8 @@ pub struct Feedback {
     pub section_title: String,
     /// Explain questions: (rubric point, covered).
     pub rubric: Vec<(String, bool)>,
-    pub model_answer: Option<String>,
+    /// Explain questions: the model answer, as server-rendered HTML (course content).
+    pub model_answer_html: Option<String>,
 }
 
 /// A question with the learner's last feedback on it (if answered in this quiz version).

@@ -576,7 +576,7 @@ fn make_feedback(lesson: &Lesson, question: &Question, answer: &Answer) -> Feedb
                 .zip(covered.iter().copied().chain(std::iter::repeat(false)))
                 .map(|(p, c)| (p.point.clone(), c))
                 .collect(),
-            Some(model_answer.clone()),
+            Some(render_markdown(model_answer).html),
         ),
         _ => (Vec::new(), None),
     };
@@ -590,7 +590,7 @@ fn make_feedback(lesson: &Lesson, question: &Question, answer: &Answer) -> Feedb
         section_href: format!("/lessons/{}#{}", lesson.slug, question.section),
         section_title: section_title(lesson, &question.section),
         rubric,
-        model_answer,
+        model_answer_html: model_answer,
     }
 }
 

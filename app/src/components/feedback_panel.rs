@@ -17,7 +17,7 @@ pub(crate) fn FeedbackPanel(feedback: Feedback) -> impl IntoView {
         section_href,
         section_title,
         rubric,
-        model_answer,
+        model_answer_html,
         ..
     } = feedback;
     let class = if correct {
@@ -62,12 +62,12 @@ pub(crate) fn FeedbackPanel(feedback: Feedback) -> impl IntoView {
                         </ul>
                     }
                 })}
-            {model_answer
-                .map(|answer| {
+            {model_answer_html
+                .map(|html| {
                     view! {
                         <details class="model-answer" open=true>
                             <summary>"Model answer — compare with yours"</summary>
-                            <p>{answer}</p>
+                            <div inner_html=html></div>
                         </details>
                     }
                 })}
