@@ -489,3 +489,92 @@ async fn checkbox_and_ordering_forms_work_without_javascript() -> anyhow::Result
     server.stop().await;
     Ok(())
 }
+
+/// A question answered wrongly two days ago is due: the home page counts it, the review page
+/// asks it, and a right answer moves it to a later box (no longer due).
+#[tokio::test]
+async fn wrong_answers_come_back_for_review_when_due() -> anyhow::Result<()> {
+    use kubedojo_progress::{AnswerRecord, LearnerId, ProgressStore};
+
+    let server = TestServer::start().await?;
+    // A client without a cookie store, so the learner id can be read and sent by hand.
+    let plain = reqwest::Client::builder().timeout(TIMEOUT).build()?;
+    let first = plain.get(server.url("/")).send().await?;
+    let learner_cookie = first
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find_map(|c| c.strip_prefix("kubedojo_learner="))
+        .and_then(|c| c.split(';').next())
+        .context("learner cookie")?
+        .to_owned();
+    let learner: LearnerId = learner_cookie.parse()?;
+    let cookie = format!("kubedojo_learner={learner_cookie}");
+
+    // The catalog outlives the first server (it is restarted below).
+    let catalog = server.catalog.clone();
+    let lesson = catalog.get("05-headless-services").context("lesson 5")?;
+    let quiz = lesson.quiz.as_ref().context("quiz")?;
+    let question = &quiz.questions[0];
+
+    // Answered wrongly two days ago (written to the database while the server is down).
+    let db = server.stop().await;
+    {
+        let store = ProgressStore::open(&db.path().join("kubedojo.db"))?;
+        let record = AnswerRecord {
+            lesson_slug: lesson.slug.clone(),
+            question_id: question.id.clone(),
+            quiz_version: quiz.version,
+            answer: wrong_answer(question)?,
+            correct: false,
+            percent: 0,
+        };
+        store.record_answer(
+            learner,
+            &record,
+            chrono::Utc::now() - chrono::Duration::days(2),
+        )?;
+    }
+    let server = TestServer::start_with_db(db).await?;
+    let get = |path: &str| {
+        plain
+            .get(server.url(path))
+            .header("cookie", cookie.clone())
+            .send()
+    };
+    let home = get("/").await?.text().await?;
+    ensure!(
+        home.contains("1 question due for review"),
+        "home counts the due question"
+    );
+    let review = get("/review").await?.text().await?;
+    ensure!(
+        review.contains("1 question due") && review.contains(&format!("id=\"q-{}\"", question.id)),
+        "the review page asks it"
+    );
+
+    let version = quiz.version.to_string();
+    let right = Answer::right_answer(question).to_form_text();
+    let response = plain
+        .post(server.url("/api/quiz-answer"))
+        .header("cookie", cookie.clone())
+        .header("accept", "application/json")
+        .form(&[
+            ("question_id", question.id.as_str()),
+            ("version", version.as_str()),
+            ("answer", right.as_str()),
+        ])
+        .send()
+        .await?;
+    ensure!(response.status() == 200, "{}", response.text().await?);
+    let home = get("/").await?.text().await?;
+    ensure!(
+        home.contains("No questions due for review"),
+        "moved to box 2"
+    );
+    let review = get("/review").await?.text().await?;
+    ensure!(review.contains("Nothing is due for review"));
+    server.stop().await;
+    Ok(())
+}

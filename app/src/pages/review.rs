@@ -50,7 +50,9 @@ fn DueList(review: ReviewView) -> impl IntoView {
     }
     let total = due.len();
     view! {
-        <p role="status">{format!("{total} questions due")}</p>
+        <p role="status">
+            {if total == 1 { "1 question due".to_owned() } else { format!("{total} questions due") }}
+        </p>
         {due
             .into_iter()
             .enumerate()
