@@ -48,16 +48,18 @@ pub fn record(
     });
     if let Some(e) = repeat {
         let name = meta::name_of(e).to_string();
-        let _ = cluster.store().write::<()>(*ids::EVENTS, ns, &name, |cur| {
-            let Some(cur) = cur else {
-                return Ok(Change::Keep);
-            };
-            let mut v = (**cur).clone();
-            let count = v["count"].as_i64().unwrap_or(1) + 1;
-            v["count"] = json!(count);
-            v["lastTimestamp"] = json!(now);
-            Ok(Change::Put(v))
-        });
+        let _ = cluster
+            .store()
+            .write::<()>(*ids::EVENTS, ns, &name, |cur| {
+                let Some(cur) = cur else {
+                    return Ok(Change::Keep);
+                };
+                let mut v = (**cur).clone();
+                let count = v["count"].as_i64().unwrap_or(1) + 1;
+                v["count"] = json!(count);
+                v["lastTimestamp"] = json!(now);
+                Ok(Change::Put(v))
+            });
         return;
     }
     let name = format!("{obj_name}.{:016x}", rand::random::<u64>());

@@ -88,14 +88,7 @@ impl Cx {
 
     /// Record an Event about `object` the way client-go's recorder does: a repeat of the same
     /// reason and message bumps `count` and `lastTimestamp` instead of adding an object.
-    pub fn event(
-        &self,
-        object: &Value,
-        type_: EventType,
-        reason: &str,
-        message: &str,
-        source: &str,
-    ) {
+    pub fn event(&self, object: &Value, type_: EventType, reason: &str, message: &str, source: &str) {
         crate::events::record(&self.cluster, object, type_, reason, message, source);
     }
 }
