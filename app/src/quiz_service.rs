@@ -393,6 +393,8 @@ impl CourseContext {
 
     fn results(&self, session: &InterviewSession, now: chrono::DateTime<Utc>) -> InterviewResults {
         let mut topics: BTreeMap<u32, TopicScore> = BTreeMap::new();
+        // Credit (sum of percents) per part; a topic's score is its mean, unanswered count 0.
+        let mut credit_by_topic: BTreeMap<u32, usize> = BTreeMap::new();
         let mut items = Vec::new();
         let mut credit = 0usize;
         for (position, id) in session.question_ids.iter().enumerate() {
@@ -403,6 +405,7 @@ impl CourseContext {
             let feedback = given.and_then(|a| feedback_for(lesson, question, &a.answer));
             let percent = given.map_or(0, |a| a.percent);
             credit += usize::from(percent);
+            *credit_by_topic.entry(lesson.number).or_default() += usize::from(percent);
             let topic = topics.entry(lesson.number).or_insert_with(|| TopicScore {
                 slug: lesson.slug.clone(),
                 number: lesson.number,
@@ -423,16 +426,6 @@ impl CourseContext {
                 }
             }
             items.push((question_view(lesson, question), feedback));
-        }
-        // Topic percent: mean credit of its questions (unanswered count 0).
-        let mut credit_by_topic: BTreeMap<u32, usize> = BTreeMap::new();
-        for (position, id) in session.question_ids.iter().enumerate() {
-            if let Some((lesson, _)) = self.catalog.question(id) {
-                *credit_by_topic.entry(lesson.number).or_default() += session
-                    .answers
-                    .get(position)
-                    .map_or(0, |a| usize::from(a.percent));
-            }
         }
         for (number, topic) in &mut topics {
             let sum = credit_by_topic.get(number).copied().unwrap_or(0);

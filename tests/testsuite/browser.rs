@@ -247,7 +247,7 @@ async fn answer_current_question(page: &Page) -> anyhow::Result<()> {
         .await?
         .into_value::<bool>()?;
     assert!(no_feedback, "no feedback before the end");
-    page.find_element(".answer-form button[type=submit]")
+    page.find_element(".answer-form .submit-answer")
         .await?
         .click()
         .await?;
@@ -413,7 +413,7 @@ async fn end_of_lesson_quiz_gives_immediate_feedback_and_reorders_in_place() -> 
     .await?
     .click()
     .await?;
-    page.find_element(format!("#q-{} button[type=submit]", question.id))
+    page.find_element(format!("#q-{} .submit-answer", question.id))
         .await?
         .click()
         .await?;

@@ -48,7 +48,7 @@ pub(crate) fn QuizCard(
                 <input type="hidden" name="question_id" value=id />
                 <input type="hidden" name="version" value=version.to_string() />
                 <QuestionInputs question=question.clone() />
-                <button type="submit" class="button primary" disabled=move || action.pending().get()>
+                <button type="submit" class="button primary submit-answer" disabled=move || action.pending().get()>
                     "Check answer"
                 </button>
                 <p class="form-error" role="alert">{error}</p>

@@ -159,7 +159,7 @@ fn Running(
                 <input type="hidden" name="session_id" value=session_id />
                 <input type="hidden" name="position" value=position.to_string() />
                 <QuestionInputs question />
-                <button type="submit" class="button primary" disabled=move || answer.pending().get()>
+                <button type="submit" class="button primary submit-answer" disabled=move || answer.pending().get()>
                     {if position + 1 == total { "Submit and see results" } else { "Submit and continue" }}
                 </button>
             </ActionForm>
