@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::model::{CourseMap, LessonPayload};
+use crate::quiz_model::{AnswerReply, InterviewView, QuizView, ReviewView};
 
 /// The course map with the current learner's progress.
 #[server(endpoint = "course")]
@@ -40,4 +41,120 @@ pub async fn set_lesson_read(slug: String, read: bool) -> Result<bool, ServerFnE
         .set_read(learner, &slug, read)
         .await
         .map_err(crate::ssr::into_server_error)
+}
+
+/// A part's end-of-lesson quiz with the learner's earlier answers.
+#[server(endpoint = "quiz")]
+pub async fn get_quiz(slug: String) -> Result<QuizView, ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    course
+        .quiz(learner, &slug)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Scores an answer on the server and records it. `answer` is the form text: a choice index,
+/// comma-separated indices (multiple, order), a line number (spot-the-bug) or text.
+/// Multiple choice and ordering forms send `picks[]` instead (joined into `answer` here).
+#[server(endpoint = "quiz-answer")]
+pub async fn answer_question(
+    question_id: String,
+    version: u32,
+    answer: String,
+    picks: Option<Vec<String>>,
+) -> Result<AnswerReply, ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    let answer = merge_picks(answer, picks);
+    course
+        .answer(learner, &question_id, version, &answer)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Questions due for review now.
+#[server(endpoint = "review")]
+pub async fn get_review() -> Result<ReviewView, ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    course
+        .review(learner)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// The learner's interview practice in its current state.
+#[server(endpoint = "interview")]
+pub async fn get_interview() -> Result<InterviewView, ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    course
+        .interview(learner)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Starts an interview session. `parts` lists lesson slugs (an empty entry is ignored, so a
+/// form can always send one; no parts means all of them).
+#[server(endpoint = "interview-start")]
+pub async fn start_interview(
+    parts: Vec<String>,
+    count: u32,
+    minutes: u32,
+    say_it_back: bool,
+) -> Result<(), ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    let count = usize::try_from(count).unwrap_or(usize::MAX);
+    course
+        .start_interview(learner, &parts, count, minutes, say_it_back)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Answers the session's question at `position` (no feedback until the end).
+#[server(endpoint = "interview-answer")]
+pub async fn answer_interview(
+    session_id: String,
+    position: u32,
+    answer: String,
+    picks: Option<Vec<String>>,
+) -> Result<(), ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    let answer = merge_picks(answer, picks);
+    let position = usize::try_from(position).unwrap_or(usize::MAX);
+    course
+        .answer_interview(learner, &session_id, position, &answer)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Ends the session now and shows the results.
+#[server(endpoint = "interview-finish")]
+pub async fn finish_interview(session_id: String) -> Result<(), ServerFnError> {
+    let course = crate::ssr::course()?;
+    let learner = crate::ssr::current_learner()?;
+    course
+        .finish_interview(learner, &session_id)
+        .await
+        .map_err(crate::ssr::into_server_error)
+}
+
+/// Checkbox and ordering forms send their choices as `picks[]` (one field per choice, which
+/// works without JS); the scorer reads them as the comma-separated `answer`.
+#[cfg(feature = "ssr")]
+fn merge_picks(answer: String, picks: Option<Vec<String>>) -> String {
+    let picks: Vec<String> = picks
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    if picks.is_empty() {
+        answer
+    } else {
+        picks.join(",")
+    }
 }

@@ -5,7 +5,7 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use crate::pages::{HomePage, LessonPage, NotFound};
+use crate::pages::{HomePage, InterviewPage, LessonPage, NotFound, QuizPage, ReviewPage};
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                 </A>
                 <nav aria-label="Site">
                     <A href="/">"Course"</A>
+                    <A href="/interview">"Interview"</A>
+                    <A href="/review">"Review"</A>
                 </nav>
             </header>
             <main id="main" tabindex="-1">
@@ -53,6 +55,13 @@ pub fn App() -> impl IntoView {
                         view=LessonPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=(StaticSegment("lessons"), ParamSegment("slug"), StaticSegment("quiz"))
+                        view=QuizPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("interview") view=InterviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("review") view=ReviewPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

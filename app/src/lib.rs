@@ -1,11 +1,18 @@
 //! kubedojo's user interface: Leptos components rendered on the server (feature `ssr`) and
 //! hydrated in the browser (feature `hydrate`).
 
+// Leptos views are deeply nested types; the quiz pages' async views need more than the default
+// 128 levels when the wasm bundle is compiled.
+#![recursion_limit = "256"]
+
 pub mod api;
 mod app;
 mod components;
 pub mod model;
 mod pages;
+pub mod quiz_model;
+#[cfg(feature = "ssr")]
+pub mod quiz_service;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

@@ -11,6 +11,9 @@ pub struct LessonSummary {
     pub summary: String,
     pub estimated_minutes: u32,
     pub read: bool,
+    /// Best end-of-lesson quiz score (current quiz version), if taken.
+    pub quiz_best: Option<u8>,
+    pub has_quiz: bool,
 }
 
 /// A group of consecutive lessons on the course map.
@@ -24,6 +27,8 @@ pub struct CourseSection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseMap {
     pub sections: Vec<CourseSection>,
+    /// Questions due for review now (Leitner schedule).
+    pub due_for_review: usize,
 }
 
 impl CourseMap {
@@ -125,6 +130,8 @@ mod tests {
             summary: "s".into(),
             estimated_minutes: 10,
             read,
+            quiz_best: None,
+            has_quiz: true,
         }
     }
 
@@ -135,6 +142,7 @@ mod tests {
                 title: "A".into(),
                 lessons: vec![summary(1, true), summary(2, false), summary(3, false)],
             }],
+            due_for_review: 0,
         };
         assert_eq!(map.progress(), (1, 3));
         assert_eq!(map.minutes_left(), 20);

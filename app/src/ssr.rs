@@ -18,6 +18,18 @@ use crate::model::{
 pub enum CourseError {
     #[error("no lesson is called `{0}`")]
     UnknownLesson(String),
+    #[error("no question has the id `{0}`")]
+    UnknownQuestion(String),
+    #[error(
+        "the quiz of `{lesson}` has changed since this page was loaded; reload the page to get the current questions"
+    )]
+    StaleQuiz { lesson: String },
+    #[error("{0}")]
+    BadAnswer(#[from] kubedojo_course::AnswerError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("no interview session is open; start a new one")]
+    NoInterview,
     #[error("progress could not be saved or read: {0}")]
     Progress(#[from] kubedojo_progress::Error),
     #[error("the progress database is unavailable")]
@@ -35,7 +47,11 @@ impl CourseError {
     /// The HTTP status a server function answers with for this error.
     pub fn status(&self) -> http::StatusCode {
         match self {
-            CourseError::UnknownLesson(_) => http::StatusCode::NOT_FOUND,
+            CourseError::UnknownLesson(_)
+            | CourseError::UnknownQuestion(_)
+            | CourseError::NoInterview => http::StatusCode::NOT_FOUND,
+            CourseError::StaleQuiz { .. } => http::StatusCode::CONFLICT,
+            CourseError::BadAnswer(_) | CourseError::BadRequest(_) => http::StatusCode::BAD_REQUEST,
             CourseError::Progress(_) | CourseError::TaskFailed => {
                 http::StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -84,6 +100,8 @@ impl CourseContext {
     /// When progress cannot be read.
     pub async fn course_map(&self, learner: LearnerId) -> Result<CourseMap, CourseError> {
         let read = self.read_lessons(learner)?;
+        let best = self.best_scores(learner)?;
+        let due_for_review = self.due_count(learner)?;
         let summary = |lesson: &Lesson| LessonSummary {
             number: lesson.number,
             slug: lesson.slug.clone(),
@@ -91,6 +109,8 @@ impl CourseContext {
             summary: lesson.front.summary.clone(),
             estimated_minutes: lesson.front.estimated_minutes,
             read: read.contains(&lesson.slug),
+            quiz_best: best.get(&lesson.slug).copied(),
+            has_quiz: lesson.quiz.is_some(),
         };
         let lessons = self.catalog.lessons();
         let mut sections: Vec<CourseSection> = SECTIONS
@@ -116,7 +136,10 @@ impl CourseContext {
             });
         }
         sections.retain(|s| !s.lessons.is_empty());
-        Ok(CourseMap { sections })
+        Ok(CourseMap {
+            sections,
+            due_for_review,
+        })
     }
 
     /// One lesson for this learner, or `None` if the slug is unknown.

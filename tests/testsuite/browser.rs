@@ -211,3 +211,234 @@ async fn unknown_lessons_show_the_styled_not_found_page() -> anyhow::Result<()> 
     server.stop().await;
     Ok(())
 }
+
+/// Answers whatever the current interview question is: picks the first choice or line, or
+/// types a short text; order questions are submitted as shown.
+async fn answer_current_question(page: &Page) -> anyhow::Result<()> {
+    let kind = page
+        .evaluate(
+            "(() => { const f = document.querySelector('.answer-form');
+                if (f.querySelector('label.choice, label.code-line')) return 'pick';
+                if (f.querySelector('textarea, input[type=text]')) return 'text';
+                return 'as-is'; })()",
+        )
+        .await?
+        .into_value::<String>()?;
+    match kind.as_str() {
+        "pick" => {
+            page.find_element(".answer-form label.choice, .answer-form label.code-line")
+                .await?
+                .click()
+                .await?;
+        }
+        "text" => {
+            page.find_element(".answer-form textarea, .answer-form input[type=text]")
+                .await?
+                .click()
+                .await?
+                .type_str("A StatefulSet gives each pod a stable name and its own PVC.")
+                .await?;
+        }
+        _ => {}
+    }
+    // No feedback is shown while the interview runs.
+    let no_feedback = page
+        .evaluate("document.querySelector('.feedback') === null")
+        .await?
+        .into_value::<bool>()?;
+    assert!(no_feedback, "no feedback before the end");
+    page.find_element(".answer-form .submit-answer")
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+async fn wait_for_question(page: &Page, number: usize, total: usize) -> anyhow::Result<()> {
+    wait_until(
+        page,
+        &format!("question {number} of {total}"),
+        &format!(
+            "document.querySelector('.interview-position')?.textContent === 'Question {number} of {total}'"
+        ),
+    )
+    .await
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn interview_session_runs_resumes_after_reload_and_shows_results() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium.browser.new_page(server.url("/interview")).await?;
+    wait_for_hydration(&page).await?;
+
+    // Setup: part 5 only, 3 questions, plus the part 18 "say it back".
+    page.find_element("input[name='parts[]'][value='05-headless-services']")
+        .await?
+        .click()
+        .await?;
+    page.evaluate("document.querySelector('select[name=count]').value = '3'")
+        .await?;
+    page.find_element(".interview-setup button[type=submit]")
+        .await?
+        .click()
+        .await?;
+    wait_for_question(&page, 1, 4).await?;
+
+    // The timer is visible and counts down.
+    let timer = text_of(&page, "[role=timer]").await?;
+    assert!(
+        timer.starts_with("19:") || timer == "20:00",
+        "timer {timer}"
+    );
+    wait_until(
+        &page,
+        "the timer to tick",
+        &format!("document.querySelector('[role=timer]').textContent !== {timer:?}"),
+    )
+    .await?;
+
+    answer_current_question(&page).await?;
+    wait_for_question(&page, 2, 4).await?;
+    let prompt = text_of(&page, ".quiz-card .prompt").await?;
+
+    // Reload mid-way: the same session resumes at the same question.
+    page.reload().await?;
+    wait_for_hydration(&page).await?;
+    wait_for_question(&page, 2, 4).await?;
+    assert_eq!(
+        text_of(&page, ".quiz-card .prompt").await?,
+        prompt,
+        "same question"
+    );
+
+    answer_current_question(&page).await?;
+    wait_for_question(&page, 3, 4).await?;
+    answer_current_question(&page).await?;
+    wait_for_question(&page, 4, 4).await?;
+    assert!(
+        text_of(&page, ".quiz-card .badge").await?.contains("18"),
+        "the say-it-back from part 18 comes last"
+    );
+    answer_current_question(&page).await?;
+
+    wait_until(
+        &page,
+        "the results",
+        "document.querySelector('#results-title')?.textContent.startsWith('Your score:')",
+    )
+    .await?;
+    let topics = text_of(&page, ".topic-scores").await?;
+    assert!(
+        topics.contains("5. ") && topics.contains("18. "),
+        "{topics}"
+    );
+    let answered = text_of(&page, ".interview-results .muted").await?;
+    assert!(
+        answered.starts_with("4 of 4 questions answered"),
+        "{answered}"
+    );
+    // Feedback is shown now, for every question.
+    let feedback = page
+        .evaluate("document.querySelectorAll('.interview-results .feedback').length")
+        .await?
+        .into_value::<usize>()?;
+    assert_eq!(feedback, 4);
+
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn end_of_lesson_quiz_gives_immediate_feedback_and_reorders_in_place() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let lesson = server.catalog.get("07-statefulsets").context("lesson 7")?;
+    let quiz = lesson.quiz.as_ref().context("quiz")?;
+    let order = quiz
+        .questions
+        .iter()
+        .find(|q| matches!(q.kind, kubedojo_course::QuestionKind::Order { .. }))
+        .context("an order question")?;
+    let single = quiz
+        .questions
+        .iter()
+        .find_map(|q| match q.kind {
+            kubedojo_course::QuestionKind::Single { answer, .. } => Some((q, answer)),
+            _ => None,
+        })
+        .context("a single-choice question")?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium
+        .browser
+        .new_page(server.url(&format!("/lessons/{}/quiz", lesson.slug)))
+        .await?;
+    wait_for_hydration(&page).await?;
+
+    // Reordering once hydrated swaps in place (no reload, no query string).
+    let picks = format!(
+        "[...document.querySelectorAll('#q-{} input[name=\"picks[]\"]')].map(i => i.value).join(',')",
+        order.id
+    );
+    let before = page
+        .evaluate(picks.as_str())
+        .await?
+        .into_value::<String>()?;
+    page.find_element(format!(
+        "#q-{} .order-item button[aria-label='Move item 1 down']",
+        order.id
+    ))
+    .await?
+    .click()
+    .await?;
+    let mut expected: Vec<&str> = before.split(',').collect();
+    expected.swap(0, 1);
+    let expected = expected.join(",");
+    wait_until(&page, "the swap", &format!("{picks} === {expected:?}")).await?;
+    assert_eq!(
+        page.url().await?.unwrap_or_default(),
+        server.url(&format!("/lessons/{}/quiz", lesson.slug))
+    );
+
+    // A right answer gets immediate feedback with the explanation and the section link.
+    let (question, answer) = single;
+    page.find_element(format!(
+        "#q-{} input[type=radio][value='{answer}']",
+        question.id
+    ))
+    .await?
+    .click()
+    .await?;
+    page.find_element(format!("#q-{} .submit-answer", question.id))
+        .await?
+        .click()
+        .await?;
+    wait_until(
+        &page,
+        "feedback",
+        &format!(
+            "document.querySelector('#q-{} .feedback.right') !== null",
+            question.id
+        ),
+    )
+    .await?;
+    let feedback = text_of(&page, &format!("#q-{} .feedback", question.id)).await?;
+    assert!(
+        feedback.contains("✓ Right") && feedback.contains("Revisit:"),
+        "{feedback}"
+    );
+    assert!(
+        text_of(&page, ".quiz-score")
+            .await?
+            .starts_with("Score so far:"),
+        "the score updates"
+    );
+
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}

@@ -3,3 +3,4 @@
 mod browser;
 mod lessons;
 mod progress;
+mod quiz;

@@ -37,6 +37,7 @@ pub(crate) fn HomePage() -> impl IntoView {
 fn CourseMapView(map: CourseMap) -> impl IntoView {
     let (read, total) = map.progress();
     let minutes_left = map.minutes_left();
+    let due = map.due_for_review;
     let resume = map
         .sections
         .iter()
@@ -58,6 +59,17 @@ fn CourseMapView(map: CourseMap) -> impl IntoView {
                         </A>
                     }
                 })}
+            <p class="practice-links">
+                <A href="/review" attr:class="due-for-review">
+                    {match due {
+                        0 => "No questions due for review".to_owned(),
+                        1 => "1 question due for review".to_owned(),
+                        n => format!("{n} questions due for review"),
+                    }}
+                </A>
+                " · "
+                <A href="/interview">"Interview practice"</A>
+            </p>
         </div>
         <ol class="course-map" aria-label="Course map">
             {map
@@ -104,6 +116,22 @@ fn LessonCard(lesson: LessonSummary) -> impl IntoView {
                     </span>
                 </span>
             </A>
+            <p class="part-progress" aria-label=format!("Progress in part {}", lesson.number)>
+                <span>{if lesson.read { "Read ✓" } else { "Read —" }}</span>
+                <span>"Lab —"</span>
+                {lesson
+                    .has_quiz
+                    .then(|| {
+                        view! {
+                            <A href=format!("/lessons/{}/quiz", lesson.slug)>
+                                {match lesson.quiz_best {
+                                    Some(best) => format!("Quiz {best}%"),
+                                    None => "Quiz —".to_owned(),
+                                }}
+                            </A>
+                        }
+                    })}
+            </p>
         </li>
     }
 }

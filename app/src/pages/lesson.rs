@@ -77,7 +77,10 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
                 </header>
                 <LessonBody html />
                 <footer class="lesson-footer">
-                    <ReadToggle slug=slug read />
+                    <ReadToggle slug=slug.clone() read />
+                    <A href=format!("/lessons/{slug}/quiz") attr:class="button quiz-link">
+                        "Test yourself: take the quiz →"
+                    </A>
                     <nav class="pager" aria-label="Lessons">
                         <PagerLink link=previous rel="prev" />
                         <PagerLink link=next rel="next" />

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::lesson::{self, LESSON_FILE, Lesson, LessonFiles, QUIZ_FILE};
 use crate::problem::{LoadError, Problem};
+use crate::quiz::Question;
 
 /// Where lessons come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +107,17 @@ impl Catalog {
             previous: i.checked_sub(1).and_then(|p| self.lessons.get(p)),
             lesson: self.lessons.get(i)?,
             next: self.lessons.get(i + 1),
+        })
+    }
+
+    /// A question by its id (ids are unique across the course) with the lesson it belongs to.
+    pub fn question(&self, id: &str) -> Option<(&Arc<Lesson>, &Question)> {
+        self.lessons.iter().find_map(|lesson| {
+            let quiz = lesson.quiz.as_ref()?;
+            quiz.questions
+                .iter()
+                .find(|q| q.id == id)
+                .map(|q| (lesson, q))
         })
     }
 

@@ -14,6 +14,7 @@ mod manifests;
 mod problem;
 mod quiz;
 mod render;
+mod scoring;
 mod slug;
 
 pub use catalog::{Catalog, LessonSource, Neighbours};
@@ -22,3 +23,4 @@ pub use lesson::{Lesson, LessonFiles, TocEntry};
 pub use problem::{LoadError, Problem};
 pub use quiz::{MIN_QUESTIONS, Question, QuestionKind, Quiz, RubricPoint, normalize_answer};
 pub use render::{Rendered, render_markdown};
+pub use scoring::{Answer, AnswerError, MAX_FREE_TEXT, Outcome, score};

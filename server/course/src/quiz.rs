@@ -243,6 +243,12 @@ impl RawQuestion {
                 if model_answer.trim().is_empty() {
                     errors.push(format!("question `{id}`: `model_answer` is required"));
                 }
+                // The model answer must earn full marks, or the rubric's keywords are wrong.
+                for point in crate::scoring::missed_points(&rubric, &model_answer) {
+                    errors.push(format!(
+                        "question `{id}`: the model answer does not cover the rubric point `{point}` (add one of its keywords, or a keyword it uses)"
+                    ));
+                }
                 QuestionKind::Explain {
                     rubric,
                     model_answer,
@@ -371,7 +377,7 @@ pub(crate) mod tests {
         );
         text += &question(
             "q-explain",
-            "kind = \"explain\"\nrubric = [{ point = \"identity\", keywords = [\"stable name\"] }]\nmodel_answer = \"M.\"",
+            "kind = \"explain\"\nrubric = [{ point = \"identity\", keywords = [\"stable name\"] }]\nmodel_answer = \"Each pod keeps a stable name.\"",
         );
         text += &question(
             "q-single-2",
@@ -448,6 +454,18 @@ pub(crate) mod tests {
 
         let problems = parse("version = 1\ncolour = 1\n", &toc()).expect_err("unknown key");
         assert!(problems[0].1.contains("colour"));
+    }
+
+    #[test]
+    fn model_answers_must_cover_their_rubric() {
+        let text = valid_quiz().replace("Each pod keeps a stable name.", "Pods are pets.");
+        let problems = parse(&text, &toc()).expect_err("model answer misses the point");
+        assert!(
+            problems[0]
+                .1
+                .contains("does not cover the rubric point `identity`"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE learners (
         id TEXT PRIMARY KEY,
         created_at TEXT NOT NULL
@@ -39,12 +40,65 @@ const MIGRATIONS: &[&str] = &["
         read_at TEXT NOT NULL,
         PRIMARY KEY (learner_id, lesson_slug)
     );
-"];
+",
+    "
+    -- The latest answer per learner and question; rows of another quiz version are stale and
+    -- ignored by the queries, not deleted.
+    CREATE TABLE answers (
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        question_id TEXT NOT NULL,
+        lesson_slug TEXT NOT NULL,
+        quiz_version INTEGER NOT NULL,
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        percent INTEGER NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, question_id)
+    );
+    CREATE TABLE quiz_scores (
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        lesson_slug TEXT NOT NULL,
+        quiz_version INTEGER NOT NULL,
+        best_percent INTEGER NOT NULL,
+        last_percent INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, lesson_slug, quiz_version)
+    );
+    -- Leitner boxes (1..=5) of questions once answered wrongly; due_at in Unix milliseconds.
+    CREATE TABLE leitner (
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        question_id TEXT NOT NULL,
+        box INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        PRIMARY KEY (learner_id, question_id)
+    );
+    CREATE INDEX leitner_due ON leitner (learner_id, due_at);
+    CREATE TABLE interview_sessions (
+        id TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        parts TEXT NOT NULL,
+        question_ids TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        finished INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX interview_by_learner ON interview_sessions (learner_id, started_at);
+    CREATE TABLE interview_answers (
+        session_id TEXT NOT NULL REFERENCES interview_sessions(id),
+        position INTEGER NOT NULL,
+        question_id TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        percent INTEGER NOT NULL,
+        PRIMARY KEY (session_id, position)
+    );
+",
+];
 
 /// Learner progress in one SQLite file.
 pub struct ProgressStore {
-    writer: Mutex<Connection>,
-    reader: Mutex<Connection>,
+    pub(crate) writer: Mutex<Connection>,
+    pub(crate) reader: Mutex<Connection>,
 }
 
 impl ProgressStore {
@@ -177,7 +231,7 @@ impl ProgressStore {
     }
 }
 
-fn now() -> String {
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
