@@ -81,10 +81,16 @@ impl Image {
         // Strip the digest, then the tag (a ':' after the last '/'; a registry port comes before).
         let no_digest = reference.split('@').next().unwrap_or_default();
         let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
-        let name_part = match no_digest[last_slash..].find(':') {
-            Some(i) => &no_digest[..last_slash + i],
-            None => no_digest,
+        let (name_part, tag) = match no_digest[last_slash..].find(':') {
+            Some(i) => (
+                &no_digest[..last_slash + i],
+                Some(&no_digest[last_slash + i + 1..]),
+            ),
+            None => (no_digest, None),
         };
+        if tag.is_some_and(|t| !plausible_tag(t)) {
+            return None;
+        }
         let mut parts: Vec<&str> = name_part.split('/').collect();
         // A first component with a '.' or ':' (or "localhost") is a registry host.
         if parts.len() > 1 {
@@ -348,5 +354,71 @@ mod tests {
         assert!(!vol.join("index.html").exists());
         Image::Mysql.populate(&fs).expect("populate");
         assert!(fs.is_dir("/", "/etc/mysql/conf.d"));
+    }
+}
+
+/// Whether a tag is one the simulated registry has: `latest` and the official images' named
+/// tags, or a version (`8`, `8.4`, `1.27.3`, `8.4-oracle`, `3.20.0-alpine`). A typo such as
+/// `nginx:does-not-exist` is not, so it fails to pull like on a real cluster.
+fn plausible_tag(tag: &str) -> bool {
+    const NAMED: &[&str] = &[
+        "latest",
+        "lts",
+        "stable",
+        "mainline",
+        "edge",
+        "alpine",
+        "stable-alpine",
+        "mainline-alpine",
+        "musl",
+        "glibc",
+        "uclibc",
+        "oracle",
+        "debian",
+        "bookworm",
+        "jammy",
+        "noble",
+        "innovation",
+    ];
+    if NAMED.contains(&tag) {
+        return true;
+    }
+    let (version, suffix) = tag.split_once('-').unwrap_or((tag, ""));
+    let parts: Vec<&str> = version.split('.').collect();
+    let version_ok = (1..=3).contains(&parts.len())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
+    let suffix_ok = suffix
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+    version_ok && suffix_ok
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_named_tags_pull_and_typos_do_not() {
+        for ok in [
+            "mysql:8.4",
+            "mysql:8.0.40",
+            "nginx:1.27-alpine",
+            "busybox:1.36.1-musl",
+            "alpine:latest",
+            "mariadb:lts",
+            "mysql",
+        ] {
+            assert!(Image::resolve(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "nginx:does-not-exist",
+            "mysql:eight",
+            "busybox:1.36.1.2",
+            "nginx:",
+        ] {
+            assert!(Image::resolve(bad).is_none(), "{bad}");
+        }
     }
 }

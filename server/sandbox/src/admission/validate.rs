@@ -28,7 +28,7 @@ pub fn validate(plural: &str, obj: &Value, old: Option<&Value>) -> Vec<Cause> {
                 pod_update(obj, old, &mut causes);
             }
         }
-        "deployments" | "replicasets" | "statefulsets" => {
+        "deployments" | "replicasets" | "statefulsets" | "daemonsets" => {
             workload(plural, obj, &mut causes);
             if let Some(old) = old {
                 workload_update(plural, obj, old, &mut causes);
@@ -212,8 +212,11 @@ fn workload(plural: &str, obj: &Value, causes: &mut Vec<Cause>) {
         ));
     }
     pod_spec(&spec["template"]["spec"], "spec.template.spec", causes);
-    if (plural == "deployments" || plural == "replicasets")
-        && let Some(p) = spec["template"]["spec"]["restartPolicy"].as_str()
+    // NB: every workload controller's template must restart its containers (only Jobs may not).
+    if matches!(
+        plural,
+        "deployments" | "replicasets" | "statefulsets" | "daemonsets"
+    ) && let Some(p) = spec["template"]["spec"]["restartPolicy"].as_str()
         && p != "Always"
     {
         causes.push(Cause {
