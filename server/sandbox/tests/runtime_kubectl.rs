@@ -4,7 +4,7 @@
 
 mod scenario;
 
-use scenario::{Kubectl, SECRET, env, eventually};
+use scenario::{Kubectl, SECRET, env, eventually, mysql_statefulset};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cordon_and_drain_move_a_deployment_off_a_node() {
@@ -110,60 +110,7 @@ async fn the_statefulset_life_cycle_through_kubectl() {
     e.apply(SECRET).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let manifest = dir.path().join("mysql.yaml");
-    std::fs::write(
-        &manifest,
-        r#"apiVersion: v1
-kind: Service
-metadata:
-  name: mysql
-spec:
-  clusterIP: None
-  selector:
-    app: mysql
-  ports:
-  - port: 3306
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: mysql
-spec:
-  serviceName: mysql
-  replicas: 2
-  selector:
-    matchLabels:
-      app: mysql
-  template:
-    metadata:
-      labels:
-        app: mysql
-    spec:
-      containers:
-      - name: mysql
-        image: mysql:8.4
-        env:
-        - name: MYSQL_ROOT_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: mysql-secret
-              key: root-password
-        readinessProbe:
-          exec:
-            command: ["mysqladmin", "ping", "-uroot", "-pchange-me"]
-        volumeMounts:
-        - name: data
-          mountPath: /var/lib/mysql
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: ["ReadWriteOnce"]
-      resources:
-        requests:
-          storage: 1Gi
-"#,
-    )
-    .expect("write manifest");
+    std::fs::write(&manifest, mysql_statefulset(2, true)).expect("write manifest");
     let path = manifest.to_string_lossy().to_string();
     assert_eq!(
         k.ok(&["apply", "-f", &path]).await,

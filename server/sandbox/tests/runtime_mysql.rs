@@ -3,10 +3,7 @@
 
 mod scenario;
 
-use scenario::{SECRET, env, eventually, mysql_pod};
-
-const INSERT: &str = "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'book'), (2, 'lamp');";
-const COUNT: &str = "SELECT COUNT(*) FROM shop.orders";
+use scenario::{COUNT, INSERT, SECRET, env, eventually, mysql_pod};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_volume_the_rows_die_with_the_pod() {

@@ -4,48 +4,7 @@
 
 mod scenario;
 
-use scenario::{SECRET, env, eventually};
-
-const MYSQL_DEPLOYMENT: &str = r#"
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: mysql
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: mysql
-  template:
-    metadata:
-      labels:
-        app: mysql
-    spec:
-      containers:
-      - name: mysql
-        image: mysql:8.4
-        env:
-        - name: MYSQL_ROOT_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: mysql-secret
-              key: root-password
-        ports:
-        - containerPort: 3306
-        readinessProbe:
-          exec:
-            command: ["mysqladmin", "ping", "-uroot", "-pchange-me"]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: mysql
-spec:
-  selector:
-    app: mysql
-  ports:
-  - port: 3306
-"#;
+use scenario::{SECRET, env, eventually, mysql_deployment};
 
 const CLIENT: &str = r#"
 apiVersion: v1
@@ -63,7 +22,7 @@ spec:
 async fn a_clusterip_in_front_of_three_separate_databases_gives_inconsistent_answers() {
     let e = env().await;
     e.apply(SECRET).await;
-    e.apply(MYSQL_DEPLOYMENT).await;
+    e.apply(&mysql_deployment(3)).await;
     let pods = e.pods();
     let names: Vec<String> = eventually("three ready mysql pods", || async {
         let list = pods

@@ -6,67 +6,13 @@ mod scenario;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use kube::api::Api;
-use scenario::{SECRET, env, eventually, mysql_pod};
-
-const INSERT: &str = "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'book'), (2, 'lamp');";
-const COUNT: &str = "SELECT COUNT(*) FROM shop.orders";
-
-const STATEFULSET: &str = r#"
-apiVersion: v1
-kind: Service
-metadata:
-  name: mysql
-spec:
-  clusterIP: None
-  selector:
-    app: mysql
-  ports:
-  - port: 3306
----
-apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: mysql
-spec:
-  serviceName: mysql
-  replicas: 1
-  selector:
-    matchLabels:
-      app: mysql
-  template:
-    metadata:
-      labels:
-        app: mysql
-    spec:
-      containers:
-      - name: mysql
-        image: mysql:8.4
-        env:
-        - name: MYSQL_ROOT_PASSWORD
-          valueFrom:
-            secretKeyRef:
-              name: mysql-secret
-              key: root-password
-        ports:
-        - containerPort: 3306
-        volumeMounts:
-        - name: data
-          mountPath: /var/lib/mysql
-  volumeClaimTemplates:
-  - metadata:
-      name: data
-    spec:
-      accessModes: ["ReadWriteOnce"]
-      resources:
-        requests:
-          storage: 1Gi
-"#;
+use scenario::{COUNT, INSERT, SECRET, env, eventually, mysql_pod, mysql_statefulset};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_statefulset_pod_comes_back_with_the_same_name_claim_and_rows() {
     let e = env().await;
     e.apply(SECRET).await;
-    e.apply(STATEFULSET).await;
+    e.apply(&mysql_statefulset(1, false)).await;
     let first = e.mysql_ready("mysql-0").await;
     let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(e.client.clone());
     let pvc = claims

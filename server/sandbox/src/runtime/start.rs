@@ -348,14 +348,17 @@ pub(crate) fn launch(
     let cap_out = tokio::spawn(capture(out_r, log.clone(), output.clone()));
     let cap_err = tokio::spawn(capture(err_r, log.clone(), output.clone()));
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel::<Signal>();
-    c.log = log.clone();
-    c.state = CState::Running { started };
-    c.signals = Some(sig_tx);
-    c.output = Some(output);
-    c.stdin = stdin_kubelet.map(|s| Arc::new(tokio::sync::Mutex::new(s)));
-    c.exec_env = Some(exec);
-    c.ready = false;
-    c.probe = super::probes::ProbeState::default();
+    begin_instance(
+        c,
+        Running {
+            started,
+            log: log.clone(),
+            signals: sig_tx,
+            output: Some(output),
+            stdin: stdin_kubelet.map(|s| Arc::new(tokio::sync::Mutex::new(s))),
+            exec,
+        },
+    );
     let weak_pod: Weak<PodRt> = Arc::downgrade(pod);
     let name = c.name.clone();
     let instance = c.instance;
@@ -390,14 +393,17 @@ fn launch_system(
     started: chrono::DateTime<Utc>,
 ) {
     let (sig_tx, mut sig_rx) = mpsc::unbounded_channel::<Signal>();
-    c.log = Log::default();
-    c.state = CState::Running { started };
-    c.signals = Some(sig_tx);
-    c.output = None;
-    c.stdin = None;
-    c.exec_env = Some(exec);
-    c.ready = false;
-    c.probe = super::probes::ProbeState::default();
+    begin_instance(
+        c,
+        Running {
+            started,
+            log: Log::default(),
+            signals: sig_tx,
+            output: None,
+            stdin: None,
+            exec,
+        },
+    );
     let weak_pod: Weak<PodRt> = Arc::downgrade(pod);
     let name = c.name.clone();
     let instance = c.instance;
@@ -410,6 +416,29 @@ fn launch_system(
         record_exit(&weak_pod, &name, instance, code, started);
         wake.nudge();
     });
+}
+
+/// What a container instance that just started has.
+struct Running {
+    started: chrono::DateTime<Utc>,
+    log: Log,
+    signals: mpsc::UnboundedSender<Signal>,
+    output: Option<broadcast::Sender<Bytes>>,
+    stdin: Option<Arc<tokio::sync::Mutex<tokio::io::DuplexStream>>>,
+    exec: ExecEnv,
+}
+
+/// The container now runs a new instance: nothing of the previous one (readiness, probe
+/// counters, pipes) carries over.
+fn begin_instance(c: &mut ContainerRt, r: Running) {
+    c.log = r.log;
+    c.state = CState::Running { started: r.started };
+    c.signals = Some(r.signals);
+    c.output = r.output;
+    c.stdin = r.stdin;
+    c.exec_env = Some(r.exec);
+    c.ready = false;
+    c.probe = super::probes::ProbeState::default();
 }
 
 /// Record how a container instance ended (if it is still the current one).

@@ -335,3 +335,116 @@ impl Kubectl {
         r.stdout
     }
 }
+
+/// The rows the storage scenarios insert, and how they count them.
+pub const INSERT: &str = "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT PRIMARY KEY, item VARCHAR(40)); INSERT INTO shop.orders VALUES (1, 'book'), (2, 'lamp');";
+pub const COUNT: &str = "SELECT COUNT(*) FROM shop.orders";
+
+/// The mysql container of the lessons' workloads (pod template level, 6 spaces in).
+fn mysql_container(probe: bool, data_mount: bool) -> String {
+    let mut c = String::from(
+        "      containers:
+      - name: mysql
+        image: mysql:8.4
+        env:
+        - name: MYSQL_ROOT_PASSWORD
+          valueFrom:
+            secretKeyRef:
+              name: mysql-secret
+              key: root-password
+        ports:
+        - containerPort: 3306
+",
+    );
+    if probe {
+        c.push_str(
+            "        readinessProbe:
+          exec:
+            command: [\"mysqladmin\", \"ping\", \"-uroot\", \"-pchange-me\"]
+",
+        );
+    }
+    if data_mount {
+        c.push_str(
+            "        volumeMounts:
+        - name: data
+          mountPath: /var/lib/mysql
+",
+        );
+    }
+    c
+}
+
+/// A headless Service `mysql` and a StatefulSet `mysql` with a `data` claim per pod.
+pub fn mysql_statefulset(replicas: u32, probe: bool) -> String {
+    format!(
+        "apiVersion: v1
+kind: Service
+metadata:
+  name: mysql
+spec:
+  clusterIP: None
+  selector:
+    app: mysql
+  ports:
+  - port: 3306
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: mysql
+spec:
+  serviceName: mysql
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: mysql
+  template:
+    metadata:
+      labels:
+        app: mysql
+    spec:
+{}  volumeClaimTemplates:
+  - metadata:
+      name: data
+    spec:
+      accessModes: [\"ReadWriteOnce\"]
+      resources:
+        requests:
+          storage: 1Gi
+",
+        mysql_container(probe, true)
+    )
+}
+
+/// A Deployment `mysql` (no volume) behind a ClusterIP Service `mysql`.
+pub fn mysql_deployment(replicas: u32) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: mysql
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels:
+      app: mysql
+  template:
+    metadata:
+      labels:
+        app: mysql
+    spec:
+{}---
+apiVersion: v1
+kind: Service
+metadata:
+  name: mysql
+spec:
+  selector:
+    app: mysql
+  ports:
+  - port: 3306
+",
+        mysql_container(true, false)
+    )
+}
