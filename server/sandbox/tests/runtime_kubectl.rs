@@ -202,3 +202,54 @@ async fn the_statefulset_life_cycle_through_kubectl() {
         .await;
     assert_eq!(pvcs, "data-mysql-0\ndata-mysql-1\n");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_run_attaches_to_a_throwaway_pod_and_removes_it() {
+    let e = env().await;
+    let k = Kubectl::new(&e);
+    let r = k
+        .run(&[
+            "run",
+            "once",
+            "-i",
+            "--rm",
+            "--restart=Never",
+            "--image=busybox:1.36",
+            "--",
+            "sh",
+            "-c",
+            "echo hello from $(hostname)",
+        ])
+        .await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("hello from once"), "{r:?}");
+    assert!(r.stdout.contains("pod \"once\" deleted"), "{r:?}");
+    let gone = k.run(&["get", "pod", "once"]).await;
+    assert_ne!(gone.code, 0, "the pod is removed: {gone:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn describe_and_events_tell_the_story_of_a_crash_loop() {
+    let e = env().await;
+    let k = Kubectl::new(&e);
+    k.ok(&["run", "crash", "--image=busybox:1.36", "--", "sh", "-c", "echo boom; exit 3"])
+        .await;
+    eventually("CrashLoopBackOff", || async {
+        let r = k.run(&["get", "pod", "crash", "--no-headers"]).await;
+        r.stdout.contains("CrashLoopBackOff").then_some(())
+    })
+    .await;
+    let describe = k.ok(&["describe", "pod", "crash"]).await;
+    for needle in [
+        "State:          Waiting",
+        "Reason:       CrashLoopBackOff",
+        "Last State:     Terminated",
+        "Exit Code:    3",
+        "Back-off restarting failed container crash",
+        "Successfully assigned default/crash to kind-worker",
+    ] {
+        assert!(describe.contains(needle), "missing {needle:?} in\n{describe}");
+    }
+    let logs = k.ok(&["logs", "crash", "--previous"]).await;
+    assert_eq!(logs, "boom\n");
+}
