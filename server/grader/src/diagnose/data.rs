@@ -80,3 +80,40 @@ pub fn where_data_goes(pod: &Value, dir: &str) -> Diagnosis {
     }
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(mount: Option<&str>, volume: Value, owned: bool) -> Value {
+        let mounts = mount.map(|m| json!([{"name": "data", "mountPath": m}])).unwrap_or(json!([]));
+        let owners = if owned {
+            json!([{"kind": "StatefulSet", "name": "db", "controller": true, "uid": "u"}])
+        } else {
+            json!([])
+        };
+        json!({"metadata": {"name": "db-0", "ownerReferences": owners},
+               "spec": {"containers": [{"name": "mysql", "volumeMounts": mounts}],
+                        "volumes": [volume]}})
+    }
+
+    #[test]
+    fn each_cause_of_data_loss_is_named() {
+        let empty = pod(Some("/var/lib/mysql"), json!({"name": "data", "emptyDir": {}}), true);
+        assert!(where_data_goes(&empty, "/var/lib/mysql").text().contains("is an emptyDir"));
+        let host = pod(Some("/var/lib/mysql"), json!({"name": "data", "hostPath": {"path": "/srv/db"}}), true);
+        assert!(where_data_goes(&host, "/var/lib/mysql").text().contains("hostPath (`/srv/db`"));
+        let wrong = pod(Some("/data"), json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}), true);
+        let text = where_data_goes(&wrong, "/var/lib/mysql").text();
+        assert!(text.contains("Nothing is mounted at /var/lib/mysql"), "{text}");
+        assert!(text.contains("PersistentVolumeClaim/c is mounted at /data"), "{text}");
+        assert!(text.contains("managed by StatefulSet/db"), "{text}");
+        let none = pod(None, json!({"name": "x", "configMap": {"name": "cm"}}), false);
+        let text = where_data_goes(&none, "/var/lib/mysql").text();
+        assert!(text.contains("mounts no PersistentVolumeClaim"), "{text}");
+        assert!(text.contains("bare pod"), "{text}");
+        let good = pod(Some("/var/lib/mysql/"), json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}), true);
+        assert!(where_data_goes(&good, "/var/lib/mysql").text().contains("outlives the pod"));
+    }
+}

@@ -55,34 +55,47 @@ pub fn no_endpoints(svc: &Value, pods: &[Value]) -> Diagnosis {
          so its EndpointSlice is empty and connections are refused."
     ))
     .object(format!("Service/{svc_name}"));
-    // Name the pods that come closest: they share a key but with another value.
-    let mut near = 0;
-    for p in pods {
-        let labels = p.pointer("/metadata/labels");
-        let differing: Vec<String> = selector
-            .iter()
-            .filter_map(|(k, want)| {
-                let have = labels.and_then(|l| l.get(k))?;
-                (have != want).then(|| {
-                    format!(
-                        "`{k}` is `{}` on the pod but the selector asks for `{}`",
-                        have.as_str().unwrap_or(""),
-                        want.as_str().unwrap_or("")
-                    )
-                })
-            })
-            .collect();
-        if !differing.is_empty() {
-            near += 1;
-            d = d
-                .finding(format!(
-                    "Pod/{} (labels {}): {}",
-                    name_of(p),
-                    show_labels(labels),
-                    differing.join("; ")
-                ))
-                .object(format!("Pod/{}", name_of(p)));
-        }
+    // Name the pods that come closest (fewest selector keys missing or different): listing
+    // every pod of the namespace would bury the one that matters.
+    let mut scored: Vec<(usize, &Value, Vec<String>)> = pods
+        .iter()
+        .map(|p| {
+            let labels = p.pointer("/metadata/labels");
+            let mut off = 0;
+            let mut differing = Vec::new();
+            for (k, want) in selector {
+                match labels.and_then(|l| l.get(k)) {
+                    Some(have) if have == want => {}
+                    Some(have) => {
+                        off += 1;
+                        differing.push(format!(
+                            "`{k}` is `{}` on the pod but the selector asks for `{}`",
+                            have.as_str().unwrap_or(""),
+                            want.as_str().unwrap_or("")
+                        ));
+                    }
+                    None => {
+                        off += 1;
+                        differing.push(format!("the pod has no `{k}` label"));
+                    }
+                }
+            }
+            (off, p, differing)
+        })
+        .filter(|(off, _, _)| *off < selector.len())
+        .collect();
+    let best = scored.iter().map(|s| s.0).min().unwrap_or(0);
+    scored.retain(|s| s.0 == best);
+    let near = scored.len();
+    for (_, p, differing) in scored {
+        d = d
+            .finding(format!(
+                "Pod/{} (labels {}): {}",
+                name_of(p),
+                show_labels(p.pointer("/metadata/labels")),
+                differing.join("; ")
+            ))
+            .object(format!("Pod/{}", name_of(p)));
     }
     if near == 0 {
         d = d.finding("No pod in the namespace even shares a label key with the selector: is the workload running, and in this namespace?");
@@ -300,4 +313,56 @@ async fn pod_name_is_not_dns(view: &ClusterView, d: Diagnosis, pod: &Value, ns: 
         ));
     }
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pod(name: &str, labels: Value, port: i64) -> Value {
+        json!({"metadata": {"name": name, "labels": labels},
+               "spec": {"containers": [{"name": "c", "ports": [{"containerPort": port, "name": "mysql"}]}]},
+               "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}})
+    }
+
+    #[test]
+    fn no_endpoints_names_the_closest_pod_and_the_differing_label() {
+        let svc = json!({"metadata": {"name": "db"}, "spec": {"selector": {"app": "mysql-db", "tier": "data"}}});
+        let pods = [
+            pod("mysql-0", json!({"app": "mysql", "tier": "data"}), 3306),
+            pod("web", json!({"app": "web"}), 80),
+        ];
+        let d = no_endpoints(&svc, &pods);
+        let text = d.text();
+        assert!(text.contains("Service/db selects no pod"), "{text}");
+        assert!(text.contains("Pod/mysql-0 (labels app=mysql,tier=data): `app` is `mysql` on the pod but the selector asks for `mysql-db`"), "{text}");
+        assert!(!text.contains("Pod/web"), "only the closest pod is named: {text}");
+        assert!(d.objects.contains(&"Service/db".to_string()));
+    }
+
+    #[test]
+    fn a_selector_matching_unready_pods_says_so() {
+        let svc = json!({"metadata": {"name": "db"}, "spec": {"selector": {"app": "mysql"}}});
+        let mut p = pod("mysql-0", json!({"app": "mysql"}), 3306);
+        p["status"]["conditions"] = json!([{"type": "Ready", "status": "False"}]);
+        let text = no_endpoints(&svc, &[p]).text();
+        assert!(text.contains("none is Ready"), "{text}");
+    }
+
+    #[test]
+    fn port_mismatch_by_number_and_by_name() {
+        let p = pod("mysql-0", json!({"app": "mysql"}), 3306);
+        let ok_num = json!({"metadata": {"name": "db"}, "spec": {"ports": [{"port": 3306, "targetPort": 3306}]}});
+        let ok_name = json!({"metadata": {"name": "db"}, "spec": {"ports": [{"port": 3306, "targetPort": "mysql"}]}});
+        let ok_default = json!({"metadata": {"name": "db"}, "spec": {"ports": [{"port": 3306}]}});
+        let bad = json!({"metadata": {"name": "db"}, "spec": {"ports": [{"port": 3306, "targetPort": 3307}]}});
+        let bad_name = json!({"metadata": {"name": "db"}, "spec": {"ports": [{"port": 3306, "targetPort": "sql"}]}});
+        assert!(port_mismatch(&ok_num, &[&p]).is_none());
+        assert!(port_mismatch(&ok_name, &[&p]).is_none());
+        assert!(port_mismatch(&ok_default, &[&p]).is_none());
+        let text = port_mismatch(&bad, &[&p]).expect("mismatch").text();
+        assert!(text.contains("targetPort 3307") && text.contains("3306 (mysql)"), "{text}");
+        assert!(port_mismatch(&bad_name, &[&p]).is_some());
+    }
 }
