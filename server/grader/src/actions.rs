@@ -53,11 +53,17 @@ impl Grader {
     /// # Errors
     /// When the file cannot be read, a delete fails or an object outlives the timeout.
     pub async fn delete_file(&self, lab: &LabInstance, file: &str) -> Result<(), GraderError> {
+        // Like `kubectl delete -f`: ask for every deletion first, then wait. Waiting after each
+        // would deadlock on a claim whose pod (later in the file) still protects it.
+        let mut pending = Vec::new();
         for obj in lab.manifest(file)? {
             let kind = str_at(&obj, "kind").unwrap_or("").to_string();
             let name = name_of(&obj).to_string();
             let ns = str_at(&obj, "metadata.namespace").map(str::to_string);
             self.view.delete(&kind, ns.as_deref(), &name).await?;
+            pending.push((kind, name, ns));
+        }
+        for (kind, name, ns) in pending {
             self.wait(&format!("{kind}/{name} to be gone"), || async {
                 Ok(self.view.get(&kind, ns.as_deref(), &name).await?.is_none().then_some(()))
             })

@@ -9,7 +9,7 @@ use crate::model::Task;
 use crate::result::TaskResult;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -45,7 +45,20 @@ pub fn watch_tasks(grader: Grader, tasks: Vec<Task>, debounce: Duration) -> (mps
             } else {
                 Api::all_with(client.clone(), &k.resource)
             };
-            watcher(api, watcher::Config::default()).map(|_| ()).boxed()
+            // Errors (a dropped watch, a 410 Gone) are retried with backoff by kube-runtime; only
+            // real changes wake the evaluator.
+            watcher(api, watcher::Config::default())
+                .default_backoff()
+                .filter_map(|e| async move {
+                    match e {
+                        Ok(_) => Some(()),
+                        Err(err) => {
+                            tracing::debug!(%err, "grader watch error");
+                            None
+                        }
+                    }
+                })
+                .boxed()
         });
         let mut changes = futures::stream::select_all(streams);
         let mut last: HashMap<String, (bool, Vec<crate::result::Status>)> = HashMap::new();
@@ -57,6 +70,9 @@ pub fn watch_tasks(grader: Grader, tasks: Vec<Task>, debounce: Duration) -> (mps
             if changes.next().await.is_none() {
                 return;
             }
+            // A steady trickle of events must not postpone grading forever: settle for at most
+            // ten debounce periods.
+            let give_up = tokio::time::Instant::now() + debounce * 10;
             let quiet = tokio::time::sleep(debounce);
             tokio::pin!(quiet);
             loop {
@@ -64,7 +80,8 @@ pub fn watch_tasks(grader: Grader, tasks: Vec<Task>, debounce: Duration) -> (mps
                     () = &mut quiet => break,
                     more = changes.next() => {
                         if more.is_none() { return; }
-                        quiet.as_mut().reset(tokio::time::Instant::now() + debounce);
+                        let next = (tokio::time::Instant::now() + debounce).min(give_up);
+                        quiet.as_mut().reset(next);
                     }
                 }
             }
