@@ -33,13 +33,20 @@ fn show(name: &str, mut samples: Vec<Duration>) {
 }
 
 async fn run() {
-    let profile = if cfg!(debug_assertions) { "debug" } else { "release" };
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     println!("kubedojo-grader bench ({profile} build, sandbox at instant pace, over loopback TLS)");
 
     // 1. A probe-free task: lesson 16's no-endpoints (Service → pods → ports), solved.
     let env = support::started("16-troubleshooting").await;
     let task = env.task("no-endpoints");
-    env.grader.apply_solution(&env.lab, &task).await.expect("solution applies");
+    env.grader
+        .apply_solution(&env.lab, &task)
+        .await
+        .expect("solution applies");
     env.evaluate_until(&task, "a pass", |r| r.passed).await;
     let mut samples = Vec::new();
     for _ in 0..300 {
@@ -48,7 +55,10 @@ async fn run() {
         samples.push(t.elapsed());
         assert!(r.passed, "{}", r.explain());
     }
-    show("evaluate task without probes (16/no-endpoints, 2 checks)", samples);
+    show(
+        "evaluate task without probes (16/no-endpoints, 2 checks)",
+        samples,
+    );
 
     let task = env.task("pvc-pending");
     let mut samples = Vec::new();
@@ -58,11 +68,17 @@ async fn run() {
         samples.push(t.elapsed());
         assert!(!r.passed);
     }
-    show("evaluate failing task with diagnoses (16/pvc-pending, 2 checks)", samples);
+    show(
+        "evaluate failing task with diagnoses (16/pvc-pending, 2 checks)",
+        samples,
+    );
 
     // 2. The survives-deletion probe.
     let task = env.task("data-lost");
-    env.grader.apply_solution(&env.lab, &task).await.expect("solution applies");
+    env.grader
+        .apply_solution(&env.lab, &task)
+        .await
+        .expect("solution applies");
     env.evaluate_until(&task, "a pass", |r| r.passed).await;
     let mut samples = Vec::new();
     for _ in 0..20 {
@@ -71,7 +87,10 @@ async fn run() {
         samples.push(t.elapsed());
         assert!(r.passed, "{}", r.explain());
     }
-    show("survives-deletion task (16/data-lost: 3 state checks + probe)", samples);
+    show(
+        "survives-deletion task (16/data-lost: 3 state checks + probe)",
+        samples,
+    );
 
     // 3. Continuous evaluation: one state-only round of all lab-16 tasks, per cluster.
     let clusters = 20;
@@ -92,7 +111,13 @@ async fn run() {
         }
     }
     let total = started.elapsed();
-    show(&format!("state-only round, all {} lab-16 tasks, per cluster ({clusters} clusters)", tasks.len()), rounds.clone());
+    show(
+        &format!(
+            "state-only round, all {} lab-16 tasks, per cluster ({clusters} clusters)",
+            tasks.len()
+        ),
+        rounds.clone(),
+    );
     let per_round = total / (5 * clusters as u32);
     println!(
         "  sequential cost of one round for 200 learners ≈ {:.0} ms (extrapolated from {clusters} clusters)",
@@ -107,6 +132,8 @@ fn main() {
         .build()
         .expect("runtime");
     rt.block_on(async {
-        timeout(Duration::from_secs(900), run()).await.expect("bench finishes in 15 minutes");
+        timeout(Duration::from_secs(900), run())
+            .await
+            .expect("bench finishes in 15 minutes");
     });
 }

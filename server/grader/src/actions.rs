@@ -65,7 +65,12 @@ impl Grader {
         }
         for (kind, name, ns) in pending {
             self.wait(&format!("{kind}/{name} to be gone"), || async {
-                Ok(self.view.get(&kind, ns.as_deref(), &name).await?.is_none().then_some(()))
+                Ok(self
+                    .view
+                    .get(&kind, ns.as_deref(), &name)
+                    .await?
+                    .is_none()
+                    .then_some(()))
             })
             .await?;
         }
@@ -76,7 +81,11 @@ impl Grader {
     ///
     /// # Errors
     /// An unknown action, or one that cannot be carried out in time.
-    pub async fn run_action(&self, lab: &LabInstance, action_id: &str) -> Result<ActionOutcome, GraderError> {
+    pub async fn run_action(
+        &self,
+        lab: &LabInstance,
+        action_id: &str,
+    ) -> Result<ActionOutcome, GraderError> {
         let action = lab
             .lab
             .actions
@@ -85,17 +94,33 @@ impl Grader {
             .ok_or_else(|| GraderError::Lab(format!("no action `{action_id}`")))?;
         match &action.kind {
             ActionKind::DeletePod { target } => {
-                let pods = self.view.find("Pod", target.namespace.as_deref(), target.name.as_deref(), target.selector.as_deref()).await?;
+                let pods = self
+                    .view
+                    .find(
+                        "Pod",
+                        target.namespace.as_deref(),
+                        target.name.as_deref(),
+                        target.selector.as_deref(),
+                    )
+                    .await?;
                 if pods.is_empty() {
-                    return Err(GraderError::Lab(format!("{}: no pod to delete", action.label)));
+                    return Err(GraderError::Lab(format!(
+                        "{}: no pod to delete",
+                        action.label
+                    )));
                 }
                 let mut names = Vec::new();
                 for p in &pods {
                     let name = name_of(p).to_string();
                     let uid = uid_of(p).to_string();
-                    self.view.delete("Pod", target.namespace.as_deref(), &name).await?;
+                    self.view
+                        .delete("Pod", target.namespace.as_deref(), &name)
+                        .await?;
                     self.wait(&format!("Pod/{name} to be gone"), || async {
-                        let now = self.view.get("Pod", target.namespace.as_deref(), &name).await?;
+                        let now = self
+                            .view
+                            .get("Pod", target.namespace.as_deref(), &name)
+                            .await?;
                         Ok(now.is_none_or(|p| uid_of(&p) != uid).then_some(()))
                     })
                     .await?;
@@ -112,11 +137,11 @@ impl Grader {
                 replicas,
                 namespace,
             } => {
-                let n: i64 = replicas
-                    .trim()
-                    .parse()
-                    .map_err(|_| GraderError::Lab(format!("replicas `{replicas}` is not a number")))?;
-                let kind = kinds::lookup(resource).ok_or_else(|| GraderError::UnknownKind(resource.clone()))?;
+                let n: i64 = replicas.trim().parse().map_err(|_| {
+                    GraderError::Lab(format!("replicas `{replicas}` is not a number"))
+                })?;
+                let kind = kinds::lookup(resource)
+                    .ok_or_else(|| GraderError::UnknownKind(resource.clone()))?;
                 let mut obj = self
                     .view
                     .get(&kind.resource.kind, namespace.as_deref(), name)
@@ -133,9 +158,14 @@ impl Grader {
             }
             ActionKind::Sql { target, sql } => {
                 let pod = self.ready_pod_for(target).await?;
-                let out = self.sql_until_up("action", target.namespace.as_deref(), &pod, sql).await?;
+                let out = self
+                    .sql_until_up("action", target.namespace.as_deref(), &pod, sql)
+                    .await?;
                 if out.code != 0 {
-                    return Err(GraderError::Exec(format!("SQL in Pod/{pod} failed: {}", out.stderr.trim())));
+                    return Err(GraderError::Exec(format!(
+                        "SQL in Pod/{pod} failed: {}",
+                        out.stderr.trim()
+                    )));
                 }
                 Ok(ActionOutcome {
                     message: format!("ran SQL in Pod/{pod}"),
@@ -158,22 +188,41 @@ impl Grader {
                     values.join(", ")
                 );
                 let pod = self.ready_pod_for(target).await?;
-                let out = self.sql_until_up("action", target.namespace.as_deref(), &pod, &sql).await?;
+                let out = self
+                    .sql_until_up("action", target.namespace.as_deref(), &pod, &sql)
+                    .await?;
                 if out.code != 0 {
-                    return Err(GraderError::Exec(format!("insert in Pod/{pod} failed: {}", out.stderr.trim())));
+                    return Err(GraderError::Exec(format!(
+                        "insert in Pod/{pod} failed: {}",
+                        out.stderr.trim()
+                    )));
                 }
                 Ok(ActionOutcome {
                     message: format!("inserted {n} rows into {database}.{table} in Pod/{pod}"),
                     output: None,
                 })
             }
-            ActionKind::WriteFile { target, path, content } => {
+            ActionKind::WriteFile {
+                target,
+                path,
+                content,
+            } => {
                 let pod = self.ready_pod_for(target).await?;
                 let quoted = content.replace('\'', r"'\''");
-                let cmd = vec!["sh".to_string(), "-c".to_string(), format!("printf '%s\\n' '{quoted}' > {path}")];
-                let out = self.view.exec(target.namespace.as_deref(), &pod, &cmd, self.probe_timeout).await?;
+                let cmd = vec![
+                    "sh".to_string(),
+                    "-c".to_string(),
+                    format!("printf '%s\\n' '{quoted}' > {path}"),
+                ];
+                let out = self
+                    .view
+                    .exec(target.namespace.as_deref(), &pod, &cmd, self.probe_timeout)
+                    .await?;
                 if out.code != 0 {
-                    return Err(GraderError::Exec(format!("writing {path} in Pod/{pod} failed: {}", out.stderr.trim())));
+                    return Err(GraderError::Exec(format!(
+                        "writing {path} in Pod/{pod} failed: {}",
+                        out.stderr.trim()
+                    )));
                 }
                 Ok(ActionOutcome {
                     message: format!("wrote {path} in Pod/{pod}"),
@@ -218,18 +267,42 @@ impl Grader {
         self.wait("a Ready pod", || async {
             let pods = self
                 .view
-                .find("Pod", target.namespace.as_deref(), target.name.as_deref(), target.selector.as_deref())
+                .find(
+                    "Pod",
+                    target.namespace.as_deref(),
+                    target.name.as_deref(),
+                    target.selector.as_deref(),
+                )
                 .await?;
-            Ok(pods.iter().find(|p| pod_is_ready(p)).map(|p| name_of(p).to_string()))
+            Ok(pods
+                .iter()
+                .find(|p| pod_is_ready(p))
+                .map(|p| name_of(p).to_string()))
         })
         .await
     }
 
-    async fn sql_until_up(&self, who: &str, ns: Option<&str>, pod: &str, sql: &str) -> Result<crate::cluster::ExecOutput, GraderError> {
+    async fn sql_until_up(
+        &self,
+        who: &str,
+        ns: Option<&str>,
+        pod: &str,
+        sql: &str,
+    ) -> Result<crate::cluster::ExecOutput, GraderError> {
         let deadline = Instant::now() + self.probe_timeout;
         loop {
-            let out = self.view.exec(ns, pod, &crate::eval::mysql_command(sql), self.probe_timeout).await?;
-            if !(out.code != 0 && out.stderr.contains("Can't connect")) || Instant::now() >= deadline {
+            let out = self
+                .view
+                .exec(
+                    ns,
+                    pod,
+                    &crate::eval::mysql_command(sql),
+                    self.probe_timeout,
+                )
+                .await?;
+            if !(out.code != 0 && out.stderr.contains("Can't connect"))
+                || Instant::now() >= deadline
+            {
                 return Ok(out);
             }
             self.report(who, format!("waiting for mysqld in Pod/{pod}"));

@@ -11,7 +11,10 @@ pub enum AssertionError {
     #[error("`{op}` needs a value")]
     MissingValue { op: &'static str },
     #[error("`{op}` needs {what}")]
-    WrongValue { op: &'static str, what: &'static str },
+    WrongValue {
+        op: &'static str,
+        what: &'static str,
+    },
     #[error("bad regex: {0}")]
     Regex(String),
 }
@@ -29,7 +32,9 @@ pub fn assert_values(
     let shown = show(found);
     let need = |name: &'static str| expected.ok_or(AssertionError::MissingValue { op: name });
     let verdict = match op {
-        Op::Exists => (!found.is_empty()).then_some(()).ok_or_else(|| "nothing is set there".to_string()),
+        Op::Exists => (!found.is_empty())
+            .then_some(())
+            .ok_or_else(|| "nothing is set there".to_string()),
         Op::Missing => found
             .is_empty()
             .then_some(())
@@ -61,11 +66,14 @@ pub fn assert_values(
                 .ok_or_else(|| format!("expected one of {}, found {shown}", show_one(want)))
         }
         Op::Matches => {
-            let pattern = need("matches")?.as_str().ok_or(AssertionError::WrongValue {
-                op: "matches",
-                what: "a regex string",
-            })?;
-            let re = regex::Regex::new(pattern).map_err(|e| AssertionError::Regex(e.to_string()))?;
+            let pattern = need("matches")?
+                .as_str()
+                .ok_or(AssertionError::WrongValue {
+                    op: "matches",
+                    what: "a regex string",
+                })?;
+            let re =
+                regex::Regex::new(pattern).map_err(|e| AssertionError::Regex(e.to_string()))?;
             found
                 .iter()
                 .any(|v| re.is_match(&text(v)))
@@ -79,7 +87,10 @@ pub fn assert_values(
                 Op::Lt => "lt",
                 _ => "le",
             };
-            let bound = number(need(name)?).ok_or(AssertionError::WrongValue { op: name, what: "a number" })?;
+            let bound = number(need(name)?).ok_or(AssertionError::WrongValue {
+                op: name,
+                what: "a number",
+            })?;
             let ok = found.iter().filter_map(|v| number(v)).any(|n| match op {
                 Op::Gt => n > bound,
                 Op::Ge => n >= bound,
@@ -90,12 +101,23 @@ pub fn assert_values(
                 .ok_or_else(|| format!("expected a number {name} {bound}, found {shown}"))
         }
         Op::Count | Op::CountAtLeast => {
-            let name = if op == Op::Count { "count" } else { "count_at_least" };
-            let n = number(need(name)?).ok_or(AssertionError::WrongValue { op: name, what: "a number" })?;
+            let name = if op == Op::Count {
+                "count"
+            } else {
+                "count_at_least"
+            };
+            let n = number(need(name)?).ok_or(AssertionError::WrongValue {
+                op: name,
+                what: "a number",
+            })?;
             let len = found.len() as f64;
             let ok = if op == Op::Count { len == n } else { len >= n };
-            ok.then_some(())
-                .ok_or_else(|| format!("expected {name} {n}, found {} value(s): {shown}", found.len()))
+            ok.then_some(()).ok_or_else(|| {
+                format!(
+                    "expected {name} {n}, found {} value(s): {shown}",
+                    found.len()
+                )
+            })
         }
     };
     Ok(verdict)
@@ -147,7 +169,11 @@ fn show(found: &[&Value]) -> String {
     if found.is_empty() {
         return "nothing".to_string();
     }
-    found.iter().map(|v| show_one(v)).collect::<Vec<_>>().join(", ")
+    found
+        .iter()
+        .map(|v| show_one(v))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

@@ -43,7 +43,11 @@ impl ClusterView {
         &self.namespace
     }
 
-    fn api(&self, kind: &str, namespace: Option<&str>) -> Result<(Api<DynamicObject>, Kind), GraderError> {
+    fn api(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+    ) -> Result<(Api<DynamicObject>, Kind), GraderError> {
         let k = kinds::lookup(kind).ok_or_else(|| GraderError::UnknownKind(kind.to_string()))?;
         let api = if k.namespaced {
             Api::namespaced_with(
@@ -61,7 +65,12 @@ impl ClusterView {
     ///
     /// # Errors
     /// API errors other than NotFound, and timeouts.
-    pub async fn get(&self, kind: &str, namespace: Option<&str>, name: &str) -> Result<Option<Value>, GraderError> {
+    pub async fn get(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, GraderError> {
         let (api, _) = self.api(kind, namespace)?;
         let obj = timeout(CALL_TIMEOUT, api.get_opt(name))
             .await
@@ -73,7 +82,12 @@ impl ClusterView {
     ///
     /// # Errors
     /// API errors and timeouts.
-    pub async fn list(&self, kind: &str, namespace: Option<&str>, selector: Option<&str>) -> Result<Vec<Value>, GraderError> {
+    pub async fn list(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        selector: Option<&str>,
+    ) -> Result<Vec<Value>, GraderError> {
         let (api, _) = self.api(kind, namespace)?;
         let mut lp = ListParams::default();
         if let Some(s) = selector {
@@ -106,21 +120,35 @@ impl ClusterView {
     ///
     /// # Errors
     /// When the exec cannot be started or does not finish within `limit`.
-    pub async fn exec(&self, namespace: Option<&str>, pod: &str, command: &[String], limit: Duration) -> Result<ExecOutput, GraderError> {
+    pub async fn exec(
+        &self,
+        namespace: Option<&str>,
+        pod: &str,
+        command: &[String],
+        limit: Duration,
+    ) -> Result<ExecOutput, GraderError> {
         let api: Api<k8s_openapi::api::core::v1::Pod> =
             Api::namespaced(self.client.clone(), namespace.unwrap_or(&self.namespace));
         let what = || GraderError::Timeout(format!("exec {command:?} in {pod}"));
         let run = async {
             let mut p = api
-                .exec(pod, command.to_vec(), &AttachParams::default().stdout(true).stderr(true))
+                .exec(
+                    pod,
+                    command.to_vec(),
+                    &AttachParams::default().stdout(true).stderr(true),
+                )
                 .await?;
             let mut stdout = String::new();
             let mut stderr = String::new();
             if let Some(mut o) = p.stdout() {
-                o.read_to_string(&mut stdout).await.map_err(|e| GraderError::Exec(e.to_string()))?;
+                o.read_to_string(&mut stdout)
+                    .await
+                    .map_err(|e| GraderError::Exec(e.to_string()))?;
             }
             if let Some(mut e) = p.stderr() {
-                e.read_to_string(&mut stderr).await.map_err(|e| GraderError::Exec(e.to_string()))?;
+                e.read_to_string(&mut stderr)
+                    .await
+                    .map_err(|e| GraderError::Exec(e.to_string()))?;
             }
             let status = match p.take_status() {
                 Some(s) => s.await,
@@ -131,13 +159,20 @@ impl ClusterView {
                 Some(s) => s
                     .details
                     .and_then(|d| d.causes)
-                    .and_then(|c| c.into_iter().find(|c| c.reason.as_deref() == Some("ExitCode")))
+                    .and_then(|c| {
+                        c.into_iter()
+                            .find(|c| c.reason.as_deref() == Some("ExitCode"))
+                    })
                     .and_then(|c| c.message)
                     .and_then(|m| m.parse().ok())
                     .unwrap_or(-1),
                 None => -1,
             };
-            Ok::<_, GraderError>(ExecOutput { stdout, stderr, code })
+            Ok::<_, GraderError>(ExecOutput {
+                stdout,
+                stderr,
+                code,
+            })
         };
         timeout(limit, run).await.map_err(|_| what())?
     }
@@ -153,8 +188,9 @@ impl ClusterView {
             .types
             .clone()
             .ok_or_else(|| GraderError::Manifest("an object without apiVersion or kind".into()))?;
-        let k = kinds::for_object(&types.api_version, &types.kind)
-            .ok_or_else(|| GraderError::UnknownKind(format!("{}/{}", types.api_version, types.kind)))?;
+        let k = kinds::for_object(&types.api_version, &types.kind).ok_or_else(|| {
+            GraderError::UnknownKind(format!("{}/{}", types.api_version, types.kind))
+        })?;
         let ns = dynamic.metadata.namespace.clone();
         let (api, _) = self.api(&k.resource.kind, ns.as_deref())?;
         let name = dynamic.metadata.name.clone().unwrap_or_default();
@@ -191,7 +227,12 @@ impl ClusterView {
     ///
     /// # Errors
     /// API errors and timeouts.
-    pub async fn delete(&self, kind: &str, namespace: Option<&str>, name: &str) -> Result<(), GraderError> {
+    pub async fn delete(
+        &self,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(), GraderError> {
         let (api, _) = self.api(kind, namespace)?;
         match timeout(CALL_TIMEOUT, api.delete(name, &DeleteParams::default()))
             .await

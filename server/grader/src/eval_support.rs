@@ -15,12 +15,24 @@ pub struct Mount {
 pub fn mounts(pod: &Value) -> Vec<Mount> {
     let mut out = Vec::new();
     for c in lookup(pod, "spec.containers[*]") {
-        let container = c.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let container = c
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         for m in lookup(c, "volumeMounts[*]") {
             out.push(Mount {
                 container: container.clone(),
-                volume: m.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
-                path: m.get("mountPath").and_then(Value::as_str).unwrap_or("").to_string(),
+                volume: m
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                path: m
+                    .get("mountPath")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
             });
         }
     }

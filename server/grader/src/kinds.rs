@@ -17,7 +17,13 @@ const KNOWN: &[(&str, &str, &str, &str, bool)] = &[
     ("ConfigMap", "", "v1", "configmaps", true),
     ("Secret", "", "v1", "secrets", true),
     ("Event", "", "v1", "events", true),
-    ("PersistentVolumeClaim", "", "v1", "persistentvolumeclaims", true),
+    (
+        "PersistentVolumeClaim",
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        true,
+    ),
     ("PersistentVolume", "", "v1", "persistentvolumes", false),
     ("Namespace", "", "v1", "namespaces", false),
     ("Node", "", "v1", "nodes", false),
@@ -25,8 +31,20 @@ const KNOWN: &[(&str, &str, &str, &str, bool)] = &[
     ("StatefulSet", "apps", "v1", "statefulsets", true),
     ("ReplicaSet", "apps", "v1", "replicasets", true),
     ("DaemonSet", "apps", "v1", "daemonsets", true),
-    ("StorageClass", "storage.k8s.io", "v1", "storageclasses", false),
-    ("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", true),
+    (
+        "StorageClass",
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        false,
+    ),
+    (
+        "EndpointSlice",
+        "discovery.k8s.io",
+        "v1",
+        "endpointslices",
+        true,
+    ),
 ];
 
 /// The kind named `name` (`Pod`, case-insensitive; `pvc`, `svc` and plurals accepted).
@@ -44,7 +62,9 @@ pub fn lookup(name: &str) -> Option<Kind> {
     };
     KNOWN
         .iter()
-        .find(|(kind, _, _, plural, _)| kind.eq_ignore_ascii_case(canonical) || *plural == canonical)
+        .find(|(kind, _, _, plural, _)| {
+            kind.eq_ignore_ascii_case(canonical) || *plural == canonical
+        })
         .map(|(kind, group, version, plural, namespaced)| Kind {
             resource: ApiResource {
                 group: (*group).to_string(),
@@ -78,10 +98,16 @@ mod tests {
     #[test]
     fn short_names_plurals_and_case_resolve() {
         for n in ["pvc", "PersistentVolumeClaim", "persistentvolumeclaims"] {
-            assert_eq!(lookup(n).expect("known").resource.kind, "PersistentVolumeClaim");
+            assert_eq!(
+                lookup(n).expect("known").resource.kind,
+                "PersistentVolumeClaim"
+            );
         }
         assert!(!lookup("StorageClass").expect("known").namespaced);
-        assert_eq!(lookup("sts").expect("known").resource.api_version, "apps/v1");
+        assert_eq!(
+            lookup("sts").expect("known").resource.api_version,
+            "apps/v1"
+        );
         assert!(lookup("Widget").is_none());
         assert!(for_object("v1", "Deployment").is_none());
     }

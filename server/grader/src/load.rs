@@ -36,7 +36,8 @@ impl LabSource {
     /// When the file cannot be read or does not parse.
     pub fn load(dir: &Path) -> Result<Self, GraderError> {
         let path = dir.join(LAB_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|source| GraderError::Read { path, source })?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| GraderError::Read { path, source })?;
         Self::parse(dir, text)
     }
 
@@ -45,7 +46,8 @@ impl LabSource {
     /// # Errors
     /// When the text does not parse.
     pub fn parse(dir: &Path, text: String) -> Result<Self, GraderError> {
-        let lab: Lab = toml::from_str(&text).map_err(|e| GraderError::Lab(e.message().to_string()))?;
+        let lab: Lab =
+            toml::from_str(&text).map_err(|e| GraderError::Lab(e.message().to_string()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
             text,
@@ -67,7 +69,8 @@ impl LabSource {
     /// An unknown placeholder, or a value that breaks the TOML.
     pub fn instantiate_with(&self, vars: Vars) -> Result<LabInstance, GraderError> {
         let rendered = vars.render(&self.text)?;
-        let lab: Lab = toml::from_str(&rendered).map_err(|e| GraderError::Lab(e.message().to_string()))?;
+        let lab: Lab =
+            toml::from_str(&rendered).map_err(|e| GraderError::Lab(e.message().to_string()))?;
         Ok(LabInstance {
             dir: self.dir.clone(),
             lab,
@@ -87,7 +90,8 @@ impl LabInstance {
     /// When the file cannot be read, has an unknown placeholder or does not parse.
     pub fn manifest(&self, rel: &str) -> Result<Vec<Value>, GraderError> {
         let path = self.dir.join(rel);
-        let text = std::fs::read_to_string(&path).map_err(|source| GraderError::Read { path, source })?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| GraderError::Read { path, source })?;
         parse_manifests(&self.vars.render(&text)?)
     }
 }

@@ -380,7 +380,10 @@ impl Check {
     pub fn is_probe(&self) -> bool {
         matches!(
             self,
-            Check::Exec { .. } | Check::Sql { .. } | Check::Dns { .. } | Check::SurvivesDeletion { .. }
+            Check::Exec { .. }
+                | Check::Sql { .. }
+                | Check::Dns { .. }
+                | Check::SurvivesDeletion { .. }
         )
     }
 }

@@ -76,9 +76,11 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, PathError> {
                 {
                     out.push(Segment::Key(q.to_string()));
                 } else {
-                    let i = inner
-                        .parse()
-                        .map_err(|_| err(&format!("`[{inner}]` is not `[*]`, an index or a quoted key")))?;
+                    let i = inner.parse().map_err(|_| {
+                        err(&format!(
+                            "`[{inner}]` is not `[*]`, an index or a quoted key"
+                        ))
+                    })?;
                     out.push(Segment::Index(i));
                 }
                 after_bracket = true;

@@ -137,6 +137,10 @@ impl Outcome {
     }
 
     pub fn verdict(ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> Self {
-        if ok { Self::pass(pass) } else { Self::fail(fail) }
+        if ok {
+            Self::pass(pass)
+        } else {
+            Self::fail(fail)
+        }
     }
 }

@@ -56,7 +56,15 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
     const TARGET: [&str; 3] = ["name", "selector", "namespace"];
     match kind {
         "exists" | "absent" => &["resource", TARGET[0], TARGET[1], TARGET[2]],
-        "field" => &["resource", "name", "selector", "namespace", "path", "op", "value"],
+        "field" => &[
+            "resource",
+            "name",
+            "selector",
+            "namespace",
+            "path",
+            "op",
+            "value",
+        ],
         "phase" => &["resource", "name", "selector", "namespace", "phase"],
         "pod_ready" => &TARGET,
         "replicas_ready" => &["resource", "name", "selector", "namespace"],
@@ -65,10 +73,33 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
         "pod_mounts_pvc" => &["name", "selector", "namespace", "path", "claim"],
         "pvc_bound_to" => &["claim", "namespace", "storage_class", "reclaim_policy"],
         "recreated" | "uid_unchanged" => &["resource", "name", "namespace"],
-        "exec" => &["name", "selector", "namespace", "command", "stdout", "stderr_contains", "exit_code"],
-        "sql" => &["name", "selector", "namespace", "query", "stdout", "stderr_contains", "exit_code"],
+        "exec" => &[
+            "name",
+            "selector",
+            "namespace",
+            "command",
+            "stdout",
+            "stderr_contains",
+            "exit_code",
+        ],
+        "sql" => &[
+            "name",
+            "selector",
+            "namespace",
+            "query",
+            "stdout",
+            "stderr_contains",
+            "exit_code",
+        ],
         "dns" => &["name", "name_from", "namespace", "resolves_to_pod"],
-        "survives_deletion" => &["name", "selector", "namespace", "marker", "path", "expect_survives"],
+        "survives_deletion" => &[
+            "name",
+            "selector",
+            "namespace",
+            "marker",
+            "path",
+            "expect_survives",
+        ],
         _ => &[],
     }
 }
@@ -91,7 +122,10 @@ fn header_lines(text: &str) -> Vec<(usize, Vec<usize>)> {
 
 /// The first line mentioning `needle`, or `fallback`.
 fn line_of(text: &str, needle: &str, fallback: usize) -> usize {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1).unwrap_or(fallback)
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i + 1)
+        .unwrap_or(fallback)
 }
 
 /// Validates one lesson folder's `lab.toml`; `shown` is how the folder is named in messages.
@@ -127,13 +161,25 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
     };
     let headers = header_lines(&text);
     // 2. Check kinds and keys, table by table (before the typed parse, whose errors are vaguer).
-    let tasks = raw.get("tasks").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+    let tasks = raw
+        .get("tasks")
+        .and_then(toml::Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut structural = false;
     for (ti, task) in tasks.iter().enumerate() {
         let task_line = headers.get(ti).map(|h| h.0).unwrap_or(1);
-        let checks = task.get("checks").and_then(toml::Value::as_array).cloned().unwrap_or_default();
+        let checks = task
+            .get("checks")
+            .and_then(toml::Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         for (ci, check) in checks.iter().enumerate() {
-            let line = headers.get(ti).and_then(|h| h.1.get(ci)).copied().unwrap_or(task_line);
+            let line = headers
+                .get(ti)
+                .and_then(|h| h.1.get(ci))
+                .copied()
+                .unwrap_or(task_line);
             let Some(table) = check.as_table() else {
                 push(line, "a check must be a table".into());
                 structural = true;
@@ -145,14 +191,26 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
                 continue;
             };
             if !CHECK_KINDS.contains(&kind) {
-                push(line, format!("unknown check kind `{kind}` (known: {})", CHECK_KINDS.join(", ")));
+                push(
+                    line,
+                    format!(
+                        "unknown check kind `{kind}` (known: {})",
+                        CHECK_KINDS.join(", ")
+                    ),
+                );
                 structural = true;
                 continue;
             }
             let allowed = allowed_keys(kind);
             for key in table.keys().filter(|k| k.as_str() != "kind") {
                 if !allowed.contains(&key.as_str()) {
-                    push(line, format!("check `{kind}` has no key `{key}` (it takes: {})", allowed.join(", ")));
+                    push(
+                        line,
+                        format!(
+                            "check `{kind}` has no key `{key}` (it takes: {})",
+                            allowed.join(", ")
+                        ),
+                    );
                     structural = true;
                 }
             }
@@ -178,18 +236,32 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
     for (i, line) in text.lines().enumerate() {
         for name in placeholders(line) {
             if !declared.contains(name.as_str()) {
-                push(i + 1, format!("unknown value `{{{{ {name} }}}}` (declare it under [vars])"));
+                push(
+                    i + 1,
+                    format!("unknown value `{{{{ {name} }}}}` (declare it under [vars])"),
+                );
             }
         }
     }
     for (name, spec) in &lab.vars {
         if let crate::model::VarSpec::Choice { choices } = spec {
             if choices.is_empty() {
-                push(line_of(&text, name, 1), format!("value `{name}` has no choices"));
+                push(
+                    line_of(&text, name, 1),
+                    format!("value `{name}` has no choices"),
+                );
             }
             for c in choices {
-                if !c.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch)) {
-                    push(line_of(&text, c, 1), format!("choice `{c}` of `{name}`: use letters, digits, `-`, `_` and `.` only"));
+                if !c
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+                {
+                    push(
+                        line_of(&text, c, 1),
+                        format!(
+                            "choice `{c}` of `{name}`: use letters, digits, `-`, `_` and `.` only"
+                        ),
+                    );
                 }
             }
         }
@@ -198,11 +270,25 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
     if let Ok(rendered) = vars.render(&text)
         && let Err(e) = toml::from_str::<Lab>(&rendered)
     {
-        push(span_line(&e), format!("lab.toml does not parse once values are filled in: {}", e.message()));
+        push(
+            span_line(&e),
+            format!(
+                "lab.toml does not parse once values are filled in: {}",
+                e.message()
+            ),
+        );
     }
     // 5. Manifests.
-    let mut files: Vec<(String, usize)> = lab.setup.iter().map(|f| (f.clone(), line_of(&text, f, 1))).collect();
-    let steps = lab.tasks.iter().flat_map(|t| t.solution.iter().chain(t.mistakes.iter().flat_map(|m| m.steps.iter())));
+    let mut files: Vec<(String, usize)> = lab
+        .setup
+        .iter()
+        .map(|f| (f.clone(), line_of(&text, f, 1)))
+        .collect();
+    let steps = lab.tasks.iter().flat_map(|t| {
+        t.solution
+            .iter()
+            .chain(t.mistakes.iter().flat_map(|m| m.steps.iter()))
+    });
     let action_ids: BTreeSet<&str> = lab.actions.iter().map(|a| a.id.as_str()).collect();
     for step in steps.clone() {
         for f in step.apply.iter().chain(step.delete.iter()) {
@@ -219,16 +305,30 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
                 let rendered = vars.render(&yaml).unwrap_or(yaml);
                 match parse_manifests(&rendered) {
                     Err(e) => push(*line, format!("manifest {f}: {e}")),
-                    Ok(objs) if objs.is_empty() => push(*line, format!("manifest {f} holds no object")),
+                    Ok(objs) if objs.is_empty() => {
+                        push(*line, format!("manifest {f} holds no object"))
+                    }
                     Ok(objs) => {
                         for o in objs {
                             let av = o.get("apiVersion").and_then(|v| v.as_str()).unwrap_or("");
                             let k = o.get("kind").and_then(|v| v.as_str()).unwrap_or("");
                             if kinds::for_object(av, k).is_none() {
-                                push(*line, format!("manifest {f}: unknown kind `{av}/{k}` (known: {})", kinds::names().join(", ")));
+                                push(
+                                    *line,
+                                    format!(
+                                        "manifest {f}: unknown kind `{av}/{k}` (known: {})",
+                                        kinds::names().join(", ")
+                                    ),
+                                );
                             }
-                            if o.pointer("/metadata/name").and_then(|v| v.as_str()).is_none_or(str::is_empty) {
-                                push(*line, format!("manifest {f}: a `{k}` without metadata.name"));
+                            if o.pointer("/metadata/name")
+                                .and_then(|v| v.as_str())
+                                .is_none_or(str::is_empty)
+                            {
+                                push(
+                                    *line,
+                                    format!("manifest {f}: a `{k}` without metadata.name"),
+                                );
                             }
                         }
                     }
@@ -250,15 +350,33 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
             push(task_line, format!("task `{}` has no checks", task.id));
         }
         if task.solution.is_empty() {
-            push(task_line, format!("task `{}` has no reference solution", task.id));
+            push(
+                task_line,
+                format!("task `{}` has no reference solution", task.id),
+            );
         }
-        for step in task.solution.iter().chain(task.mistakes.iter().flat_map(|m| m.steps.iter())) {
+        for step in task
+            .solution
+            .iter()
+            .chain(task.mistakes.iter().flat_map(|m| m.steps.iter()))
+        {
             if let Some(msg) = step_problem(step, &action_ids) {
-                push(line_of(&text, step.action.as_deref().unwrap_or("[[tasks.solution]]"), task_line), format!("task `{}`: {msg}", task.id));
+                push(
+                    line_of(
+                        &text,
+                        step.action.as_deref().unwrap_or("[[tasks.solution]]"),
+                        task_line,
+                    ),
+                    format!("task `{}`: {msg}", task.id),
+                );
             }
         }
         for (ci, check) in task.checks.iter().enumerate() {
-            let line = headers.get(ti).and_then(|h| h.1.get(ci)).copied().unwrap_or(task_line);
+            let line = headers
+                .get(ti)
+                .and_then(|h| h.1.get(ci))
+                .copied()
+                .unwrap_or(task_line);
             for msg in check_problems(check) {
                 push(line, format!("check `{}`: {msg}", check.kind_name()));
             }
@@ -268,22 +386,31 @@ pub fn validate_lab(dir: &Path, shown: &Path) -> Vec<LabProblem> {
         if let crate::model::ActionKind::Scale { resource, .. } = &action.kind
             && kinds::lookup(resource).is_none()
         {
-            push(line_of(&text, &action.id, 1), format!("action `{}`: unknown resource `{resource}`", action.id));
+            push(
+                line_of(&text, &action.id, 1),
+                format!("action `{}`: unknown resource `{resource}`", action.id),
+            );
         }
     }
     problems
 }
 
 fn step_problem(step: &Step, actions: &BTreeSet<&str>) -> Option<String> {
-    let set = [step.apply.is_some(), step.delete.is_some(), step.action.is_some()]
-        .iter()
-        .filter(|b| **b)
-        .count();
+    let set = [
+        step.apply.is_some(),
+        step.delete.is_some(),
+        step.action.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
     if set != 1 {
         return Some("a step needs exactly one of `apply`, `delete` or `action`".into());
     }
     match &step.action {
-        Some(a) if !actions.contains(a.as_str()) => Some(format!("step names action `{a}`, which is not declared")),
+        Some(a) if !actions.contains(a.as_str()) => {
+            Some(format!("step names action `{a}`, which is not declared"))
+        }
         _ => None,
     }
 }
@@ -292,14 +419,30 @@ fn check_problems(check: &Check) -> Vec<String> {
     let mut out = Vec::new();
     let mut resource = |r: &str| {
         if kinds::lookup(r).is_none() {
-            out.push(format!("unknown resource `{r}` (known: {})", kinds::names().join(", ")));
+            out.push(format!(
+                "unknown resource `{r}` (known: {})",
+                kinds::names().join(", ")
+            ));
         }
     };
     match check {
-        Check::Exists { resource: r, target }
-        | Check::Absent { resource: r, target }
-        | Check::Phase { resource: r, target, .. }
-        | Check::ReplicasReady { resource: r, target } => {
+        Check::Exists {
+            resource: r,
+            target,
+        }
+        | Check::Absent {
+            resource: r,
+            target,
+        }
+        | Check::Phase {
+            resource: r,
+            target,
+            ..
+        }
+        | Check::ReplicasReady {
+            resource: r,
+            target,
+        } => {
             resource(r);
             target_problem(target, &mut out);
         }
@@ -324,16 +467,24 @@ fn check_problems(check: &Check) -> Vec<String> {
                 out.push(format!("bad regex: {e}"));
             }
         }
-        Check::Recreated { resource: r, .. } | Check::UidUnchanged { resource: r, .. } => resource(r),
-        Check::PodReady { target } | Check::PodMountsPvc { target, .. } => target_problem(target, &mut out),
-        Check::Exec { target, command, .. } => {
+        Check::Recreated { resource: r, .. } | Check::UidUnchanged { resource: r, .. } => {
+            resource(r)
+        }
+        Check::PodReady { target } | Check::PodMountsPvc { target, .. } => {
+            target_problem(target, &mut out)
+        }
+        Check::Exec {
+            target, command, ..
+        } => {
             target_problem(target, &mut out);
             if command.is_empty() {
                 out.push("empty `command`".into());
             }
         }
         Check::Sql { target, .. } => target_problem(target, &mut out),
-        Check::Dns { name, name_from, .. } => {
+        Check::Dns {
+            name, name_from, ..
+        } => {
             if name.is_none() == name_from.is_none() {
                 out.push("needs exactly one of `name` or `name_from`".into());
             }
@@ -346,7 +497,12 @@ fn check_problems(check: &Check) -> Vec<String> {
                 }
             }
         }
-        Check::SurvivesDeletion { target, marker, path, .. } => {
+        Check::SurvivesDeletion {
+            target,
+            marker,
+            path,
+            ..
+        } => {
             target_problem(target, &mut out);
             if *marker == crate::model::Marker::File && path.is_none() {
                 out.push("marker = \"file\" needs `path`".into());
@@ -384,7 +540,8 @@ impl Check {
     /// # Errors
     /// The deserialisation error.
     pub fn deserialize_from(v: toml::Value) -> Result<Check, String> {
-        v.try_into().map_err(|e: toml::de::Error| e.message().to_string())
+        v.try_into()
+            .map_err(|e: toml::de::Error| e.message().to_string())
     }
 }
 
@@ -434,7 +591,10 @@ path = "spec.containers[*].name"
 op = "count"
 value = "{{ rows }}"
 "#;
-        assert_eq!(problems(lab, &[("manifests/pod.yaml", POD)]), Vec::<String>::new());
+        assert_eq!(
+            problems(lab, &[("manifests/pod.yaml", POD)]),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -458,12 +618,21 @@ value = 1
 "#;
         let got = problems(lab, &[("manifests/bad.yaml", "kind: [unclosed")]);
         let has = |s: &str| got.iter().any(|p| p.contains(s));
-        assert!(has("09-x/lab.toml:3: manifest manifests/missing.yaml"), "{got:#?}");
+        assert!(
+            has("09-x/lab.toml:3: manifest manifests/missing.yaml"),
+            "{got:#?}"
+        );
         assert!(has("manifest manifests/bad.yaml"), "{got:#?}");
         assert!(has("09-x/lab.toml:4: task `a` has no hints"), "{got:#?}");
-        assert!(has("09-x/lab.toml:7: unknown value `{{ nope }}`"), "{got:#?}");
+        assert!(
+            has("09-x/lab.toml:7: unknown value `{{ nope }}`"),
+            "{got:#?}"
+        );
         assert!(has("action `ghost`"), "{got:#?}");
-        assert!(has("09-x/lab.toml:10: check `field`: bad path `spec..x`"), "{got:#?}");
+        assert!(
+            has("09-x/lab.toml:10: check `field`: bad path `spec..x`"),
+            "{got:#?}"
+        );
     }
 
     #[test]
@@ -486,8 +655,16 @@ resource = "Pod"
 nmae = "p"
 "#;
         let got = problems(lab, &[]);
-        assert!(got.iter().any(|p| p.starts_with("09-x/lab.toml:11: unknown check kind `teleported`")), "{got:#?}");
-        assert!(got.iter().any(|p| p.starts_with("09-x/lab.toml:13: check `exists` has no key `nmae`")), "{got:#?}");
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with("09-x/lab.toml:11: unknown check kind `teleported`")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.starts_with("09-x/lab.toml:13: check `exists` has no key `nmae`")),
+            "{got:#?}"
+        );
     }
 
     #[test]

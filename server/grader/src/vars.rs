@@ -29,7 +29,11 @@ impl Vars {
                 let r = splitmix64(seed ^ fnv1a(name.as_bytes()));
                 let value = match spec {
                     VarSpec::Range { min, max } => {
-                        let (lo, hi) = if min <= max { (*min, *max) } else { (*max, *min) };
+                        let (lo, hi) = if min <= max {
+                            (*min, *max)
+                        } else {
+                            (*max, *min)
+                        };
                         let span = hi.abs_diff(lo).saturating_add(1);
                         let offset = r % span;
                         lo.saturating_add_unsigned(offset).to_string()
@@ -54,7 +58,10 @@ impl Vars {
         V: Into<String>,
     {
         Self {
-            values: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            values: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
         }
     }
 
@@ -148,17 +155,24 @@ mod tests {
         let distinct: std::collections::BTreeSet<_> = (0..50)
             .map(|s| Vars::generate(&specs(), s).get("rows").map(str::to_string))
             .collect();
-        assert!(distinct.len() > 3, "seeds give different values: {distinct:?}");
+        assert!(
+            distinct.len() > 3,
+            "seeds give different values: {distinct:?}"
+        );
     }
 
     #[test]
     fn render_replaces_placeholders_with_or_without_spaces() {
         let v = Vars::from_pairs([("rows", "7"), ("db", "shop")]);
         assert_eq!(
-            v.render("insert {{ rows }} into {{db}}.orders").expect("render"),
+            v.render("insert {{ rows }} into {{db}}.orders")
+                .expect("render"),
             "insert 7 into shop.orders"
         );
-        assert_eq!(v.render("no placeholders").expect("render"), "no placeholders");
+        assert_eq!(
+            v.render("no placeholders").expect("render"),
+            "no placeholders"
+        );
         assert_eq!(v.render("{{ nope }}"), Err(UnknownVar("nope".into())));
         assert_eq!(placeholders("{{ a }} and {{b}}"), vec!["a", "b"]);
     }

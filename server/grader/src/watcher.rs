@@ -34,7 +34,11 @@ const WATCHED: &[&str] = &[
 
 /// Starts the continuous evaluator. The first evaluation is sent for every task; after that
 /// only changes. Stops when the receiver is dropped (or abort the handle).
-pub fn watch_tasks(grader: Grader, tasks: Vec<Task>, debounce: Duration) -> (mpsc::Receiver<StatusChange>, JoinHandle<()>) {
+pub fn watch_tasks(
+    grader: Grader,
+    tasks: Vec<Task>,
+    debounce: Duration,
+) -> (mpsc::Receiver<StatusChange>, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(64);
     let handle = tokio::spawn(async move {
         let client = grader.view().client().clone();

@@ -20,30 +20,50 @@ async fn a_replaced_claim_is_caught_by_uid_unchanged() {
 
     // Delete the Deployment and the claim, and apply the same manifest again: same names,
     // new claim, new (empty) volume.
-    timeout(LIMIT, env.grader.delete_file(&env.lab, "manifests/deployment-pvc.yaml"))
-        .await
-        .expect("in time")
-        .expect("deleted");
-    timeout(LIMIT, env.grader.apply_file(&env.lab, "manifests/deployment-pvc.yaml"))
-        .await
-        .expect("in time")
-        .expect("applied");
+    timeout(
+        LIMIT,
+        env.grader
+            .delete_file(&env.lab, "manifests/deployment-pvc.yaml"),
+    )
+    .await
+    .expect("in time")
+    .expect("deleted");
+    timeout(
+        LIMIT,
+        env.grader
+            .apply_file(&env.lab, "manifests/deployment-pvc.yaml"),
+    )
+    .await
+    .expect("in time")
+    .expect("applied");
     let r = env
         .evaluate_until(&task, "the replaced claim to be noticed", |r| {
-            r.checks.iter().any(|c| c.kind == "uid_unchanged" && c.status == Status::Fail)
+            r.checks
+                .iter()
+                .any(|c| c.kind == "uid_unchanged" && c.status == Status::Fail)
         })
         .await;
     assert!(!r.passed);
     let text = r.explain();
-    assert!(text.contains("PersistentVolumeClaim/mysql-data was replaced"), "{text}");
+    assert!(
+        text.contains("PersistentVolumeClaim/mysql-data was replaced"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_watcher_reports_a_task_turning_green() {
     let env = started("16-troubleshooting").await;
     let task = env.task("no-endpoints");
-    let (mut rx, handle) = watch_tasks(env.grader.clone(), vec![task.clone()], Duration::from_millis(50));
-    let first = timeout(LIMIT, rx.recv()).await.expect("first status in time").expect("a status");
+    let (mut rx, handle) = watch_tasks(
+        env.grader.clone(),
+        vec![task.clone()],
+        Duration::from_millis(50),
+    );
+    let first = timeout(LIMIT, rx.recv())
+        .await
+        .expect("first status in time")
+        .expect("a status");
     assert_eq!(first.task_id, "no-endpoints");
     // The setup's pods may still be starting; either way the broken selector keeps it red.
     assert!(!first.result.passed, "{}", first.result.explain());
@@ -78,13 +98,23 @@ async fn the_survives_deletion_probe_reports_progress() {
         .expect("fix applies");
     env.evaluate_until(&task, "a pass", |r| r.passed).await;
     // Once more with the progress channel attached.
-    let r = timeout(LIMIT, grader.evaluate_task(&task)).await.expect("in time");
+    let r = timeout(LIMIT, grader.evaluate_task(&task))
+        .await
+        .expect("in time");
     assert!(r.passed, "{}", r.explain());
     let mut lines = Vec::new();
     while let Ok(p) = rx.try_recv() {
         lines.push(p.message);
     }
-    for want in ["writing marker", "deleting Pod/inventory-0", "waiting for the replacement pod", "reading the marker"] {
-        assert!(lines.iter().any(|l| l.contains(want)), "no `{want}` in {lines:#?}");
+    for want in [
+        "writing marker",
+        "deleting Pod/inventory-0",
+        "waiting for the replacement pod",
+        "reading the marker",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.contains(want)),
+            "no `{want}` in {lines:#?}"
+        );
     }
 }

@@ -19,7 +19,9 @@ pub fn where_data_goes(pod: &Value, dir: &str) -> Diagnosis {
             ))
         });
     let all = mounts(pod);
-    let here = all.iter().find(|m| m.path.trim_end_matches('/') == dir.trim_end_matches('/'));
+    let here = all
+        .iter()
+        .find(|m| m.path.trim_end_matches('/') == dir.trim_end_matches('/'));
     let mut d = match here.map(|m| (m, volume_kind(pod, &m.volume))) {
         Some((m, Some(("persistentVolumeClaim", claim)))) => Diagnosis::new(format!(
             "{dir} in Pod/{pod_name} is on PersistentVolumeClaim/{claim} (volume `{}`): data there outlives the pod.",
@@ -60,7 +62,10 @@ pub fn where_data_goes(pod: &Value, dir: &str) -> Diagnosis {
                     .object(format!("PersistentVolumeClaim/{claim}"));
             }
         }
-        if !all.iter().any(|m| volume_kind(pod, &m.volume).is_some_and(|(k, _)| k == "persistentVolumeClaim")) {
+        if !all
+            .iter()
+            .any(|m| volume_kind(pod, &m.volume).is_some_and(|(k, _)| k == "persistentVolumeClaim"))
+        {
             d = d.finding(format!(
                 "Pod/{pod_name} mounts no PersistentVolumeClaim at all (spec.volumes has no persistentVolumeClaim)."
             ));
@@ -69,7 +74,9 @@ pub fn where_data_goes(pod: &Value, dir: &str) -> Diagnosis {
     match owner {
         Some(o) => {
             d = d
-                .finding(format!("Pod/{pod_name} is managed by {o}: fix the pod template there, not the pod."))
+                .finding(format!(
+                    "Pod/{pod_name} is managed by {o}: fix the pod template there, not the pod."
+                ))
                 .object(o);
         }
         None => {
@@ -87,7 +94,9 @@ mod tests {
     use serde_json::json;
 
     fn pod(mount: Option<&str>, volume: Value, owned: bool) -> Value {
-        let mounts = mount.map(|m| json!([{"name": "data", "mountPath": m}])).unwrap_or(json!([]));
+        let mounts = mount
+            .map(|m| json!([{"name": "data", "mountPath": m}]))
+            .unwrap_or(json!([]));
         let owners = if owned {
             json!([{"kind": "StatefulSet", "name": "db", "controller": true, "uid": "u"}])
         } else {
@@ -100,20 +109,58 @@ mod tests {
 
     #[test]
     fn each_cause_of_data_loss_is_named() {
-        let empty = pod(Some("/var/lib/mysql"), json!({"name": "data", "emptyDir": {}}), true);
-        assert!(where_data_goes(&empty, "/var/lib/mysql").text().contains("is an emptyDir"));
-        let host = pod(Some("/var/lib/mysql"), json!({"name": "data", "hostPath": {"path": "/srv/db"}}), true);
-        assert!(where_data_goes(&host, "/var/lib/mysql").text().contains("hostPath (`/srv/db`"));
-        let wrong = pod(Some("/data"), json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}), true);
+        let empty = pod(
+            Some("/var/lib/mysql"),
+            json!({"name": "data", "emptyDir": {}}),
+            true,
+        );
+        assert!(
+            where_data_goes(&empty, "/var/lib/mysql")
+                .text()
+                .contains("is an emptyDir")
+        );
+        let host = pod(
+            Some("/var/lib/mysql"),
+            json!({"name": "data", "hostPath": {"path": "/srv/db"}}),
+            true,
+        );
+        assert!(
+            where_data_goes(&host, "/var/lib/mysql")
+                .text()
+                .contains("hostPath (`/srv/db`")
+        );
+        let wrong = pod(
+            Some("/data"),
+            json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}),
+            true,
+        );
         let text = where_data_goes(&wrong, "/var/lib/mysql").text();
-        assert!(text.contains("Nothing is mounted at /var/lib/mysql"), "{text}");
-        assert!(text.contains("PersistentVolumeClaim/c is mounted at /data"), "{text}");
+        assert!(
+            text.contains("Nothing is mounted at /var/lib/mysql"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PersistentVolumeClaim/c is mounted at /data"),
+            "{text}"
+        );
         assert!(text.contains("managed by StatefulSet/db"), "{text}");
-        let none = pod(None, json!({"name": "x", "configMap": {"name": "cm"}}), false);
+        let none = pod(
+            None,
+            json!({"name": "x", "configMap": {"name": "cm"}}),
+            false,
+        );
         let text = where_data_goes(&none, "/var/lib/mysql").text();
         assert!(text.contains("mounts no PersistentVolumeClaim"), "{text}");
         assert!(text.contains("bare pod"), "{text}");
-        let good = pod(Some("/var/lib/mysql/"), json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}), true);
-        assert!(where_data_goes(&good, "/var/lib/mysql").text().contains("outlives the pod"));
+        let good = pod(
+            Some("/var/lib/mysql/"),
+            json!({"name": "data", "persistentVolumeClaim": {"claimName": "c"}}),
+            true,
+        );
+        assert!(
+            where_data_goes(&good, "/var/lib/mysql")
+                .text()
+                .contains("outlives the pod")
+        );
     }
 }

@@ -21,7 +21,11 @@ fn show_labels(labels: Option<&Value>) -> String {
 /// keys that differ), or matching pods that are not Ready.
 pub fn no_endpoints(svc: &Value, pods: &[Value]) -> Diagnosis {
     let svc_name = name_of(svc);
-    let Some(selector) = svc.pointer("/spec/selector").and_then(Value::as_object).filter(|s| !s.is_empty()) else {
+    let Some(selector) = svc
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+        .filter(|s| !s.is_empty())
+    else {
         return Diagnosis::new(format!(
             "Service/{svc_name} has no spec.selector, so Kubernetes maintains no endpoints for it."
         ))
@@ -131,10 +135,14 @@ pub fn port_mismatch(svc: &Value, pods: &[&Value]) -> Option<Diagnosis> {
         let p = port.get("port").and_then(Value::as_i64).unwrap_or(0);
         let target = port.get("targetPort").cloned().unwrap_or(Value::from(p));
         let ok = match &target {
-            Value::Number(n) => container_ports.iter().any(|(c, _, _)| Some(*c) == n.as_i64()),
+            Value::Number(n) => container_ports
+                .iter()
+                .any(|(c, _, _)| Some(*c) == n.as_i64()),
             Value::String(s) => match s.parse::<i64>() {
                 Ok(n) => container_ports.iter().any(|(c, _, _)| *c == n),
-                Err(_) => container_ports.iter().any(|(_, name, _)| *name == Some(s.as_str())),
+                Err(_) => container_ports
+                    .iter()
+                    .any(|(_, name, _)| *name == Some(s.as_str())),
             },
             _ => false,
         };
@@ -143,7 +151,10 @@ pub fn port_mismatch(svc: &Value, pods: &[&Value]) -> Option<Diagnosis> {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            let pod = container_ports.first().map(|(_, _, p)| p.clone()).unwrap_or_default();
+            let pod = container_ports
+                .first()
+                .map(|(_, _, p)| p.clone())
+                .unwrap_or_default();
             return Some(
                 Diagnosis::new(format!(
                     "Service/{svc_name} port {p} forwards to targetPort {target}, but the selected pods' containers \
@@ -163,9 +174,15 @@ pub fn port_mismatch(svc: &Value, pods: &[&Value]) -> Option<Diagnosis> {
 ///
 /// # Errors
 /// When the cluster cannot be asked.
-pub async fn missing_service(view: &ClusterView, ns: Option<&str>, name: &str) -> Result<Diagnosis, GraderError> {
+pub async fn missing_service(
+    view: &ClusterView,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<Diagnosis, GraderError> {
     let here = ns.unwrap_or(view.namespace());
-    let mut d = Diagnosis::new(format!("There is no Service `{name}` in namespace `{here}`."));
+    let mut d = Diagnosis::new(format!(
+        "There is no Service `{name}` in namespace `{here}`."
+    ));
     for other in namespaces_with_service(view, name).await? {
         if other != here {
             d = d.finding(format!("Service/{name} exists in namespace `{other}`: from `{here}` it is `{name}.{other}`."));
@@ -174,7 +191,10 @@ pub async fn missing_service(view: &ClusterView, ns: Option<&str>, name: &str) -
     Ok(d.object(format!("Service/{name}")))
 }
 
-async fn namespaces_with_service(view: &ClusterView, name: &str) -> Result<Vec<String>, GraderError> {
+async fn namespaces_with_service(
+    view: &ClusterView,
+    name: &str,
+) -> Result<Vec<String>, GraderError> {
     let mut out = Vec::new();
     for ns in view.list("Namespace", None, None).await? {
         let ns_name = name_of(&ns).to_string();
@@ -193,7 +213,11 @@ fn is_headless(svc: &Value) -> bool {
 ///
 /// # Errors
 /// When the cluster cannot be asked.
-pub async fn dns(view: &ClusterView, ns: Option<&str>, name: &str) -> Result<Diagnosis, GraderError> {
+pub async fn dns(
+    view: &ClusterView,
+    ns: Option<&str>,
+    name: &str,
+) -> Result<Diagnosis, GraderError> {
     let here = ns.unwrap_or(view.namespace()).to_string();
     let short = name
         .trim_end_matches('.')
@@ -209,7 +233,9 @@ pub async fn dns(view: &ClusterView, ns: Option<&str>, name: &str) -> Result<Dia
             } else if let Some(pod) = view.get("Pod", Some(&here), one).await? {
                 d = pod_name_is_not_dns(view, d, &pod, &here).await?;
             } else {
-                d = d.finding(format!("There is no Service `{one}` in namespace `{here}`."));
+                d = d.finding(format!(
+                    "There is no Service `{one}` in namespace `{here}`."
+                ));
                 for other in namespaces_with_service(view, one).await? {
                     d = d.finding(format!(
                         "Service/{one} is in namespace `{other}`: a short name resolves only inside its own namespace; use `{one}.{other}` or `{one}.{other}.svc.cluster.local`."
@@ -227,7 +253,9 @@ pub async fn dns(view: &ClusterView, ns: Option<&str>, name: &str) -> Result<Dia
                         let pods = view.list("Pod", Some(second), None).await?;
                         d = no_ready_behind(d, &svc, &pods);
                     }
-                    None => d = d.finding(format!("Namespace `{second}` has no Service `{first}`.")),
+                    None => {
+                        d = d.finding(format!("Namespace `{second}` has no Service `{first}`."))
+                    }
                 }
             } else {
                 d = pod_via_service(view, d, first, second, &here).await?;
@@ -243,7 +271,11 @@ pub async fn dns(view: &ClusterView, ns: Option<&str>, name: &str) -> Result<Dia
 
 fn no_ready_behind(d: Diagnosis, svc: &Value, pods: &[Value]) -> Diagnosis {
     let svc_name = name_of(svc);
-    let selector = svc.pointer("/spec/selector").and_then(Value::as_object).cloned().unwrap_or_else(Map::new);
+    let selector = svc
+        .pointer("/spec/selector")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_else(Map::new);
     let ready = pods
         .iter()
         .filter(|p| labels_match(&selector, p.pointer("/metadata/labels")) && pod_is_ready(p))
@@ -259,15 +291,25 @@ fn no_ready_behind(d: Diagnosis, svc: &Value, pods: &[Value]) -> Diagnosis {
         d.findings.extend(inner.findings);
         d
     } else {
-        d.finding(format!("Service/{svc_name} exists and should resolve; check the client's namespace."))
-            .object(format!("Service/{svc_name}"))
+        d.finding(format!(
+            "Service/{svc_name} exists and should resolve; check the client's namespace."
+        ))
+        .object(format!("Service/{svc_name}"))
     }
 }
 
 /// `<pod>.<service>[.<namespace>]`: the service must be headless and govern the pod.
-async fn pod_via_service(view: &ClusterView, d: Diagnosis, pod: &str, svc: &str, ns: &str) -> Result<Diagnosis, GraderError> {
+async fn pod_via_service(
+    view: &ClusterView,
+    d: Diagnosis,
+    pod: &str,
+    svc: &str,
+    ns: &str,
+) -> Result<Diagnosis, GraderError> {
     let Some(service) = view.get("Service", Some(ns), svc).await? else {
-        return Ok(d.finding(format!("There is no Service `{svc}` in namespace `{ns}`, so `{pod}.{svc}` cannot exist.")));
+        return Ok(d.finding(format!(
+            "There is no Service `{svc}` in namespace `{ns}`, so `{pod}.{svc}` cannot exist."
+        )));
     };
     let mut d = d.object(format!("Service/{svc}"));
     if !is_headless(&service) {
@@ -290,7 +332,9 @@ async fn pod_via_service(view: &ClusterView, d: Diagnosis, pod: &str, svc: &str,
                     "Pod/{pod} has spec.subdomain `{sub}`, not `{svc}`: its DNS name lives under its governing Service."
                 )))
             } else if !pod_is_ready(&p) {
-                Ok(d.finding(format!("Pod/{pod} is not Ready, so the headless Service publishes no record for it.")))
+                Ok(d.finding(format!(
+                    "Pod/{pod} is not Ready, so the headless Service publishes no record for it."
+                )))
             } else {
                 Ok(d.finding(format!("Pod/{pod} is under Service/{svc} and Ready; check the namespace part of the name.")))
             }
@@ -298,11 +342,21 @@ async fn pod_via_service(view: &ClusterView, d: Diagnosis, pod: &str, svc: &str,
     }
 }
 
-async fn pod_name_is_not_dns(view: &ClusterView, d: Diagnosis, pod: &Value, ns: &str) -> Result<Diagnosis, GraderError> {
+async fn pod_name_is_not_dns(
+    view: &ClusterView,
+    d: Diagnosis,
+    pod: &Value,
+    ns: &str,
+) -> Result<Diagnosis, GraderError> {
     let pod_name = name_of(pod);
     let sub = str_at(pod, "spec.subdomain").unwrap_or("");
     let mut d = d.object(format!("Pod/{pod_name}"));
-    if !sub.is_empty() && view.get("Service", Some(ns), sub).await?.is_some_and(|s| is_headless(&s)) {
+    if !sub.is_empty()
+        && view
+            .get("Service", Some(ns), sub)
+            .await?
+            .is_some_and(|s| is_headless(&s))
+    {
         d = d.finding(format!(
             "A pod's own name is not a DNS name; Pod/{pod_name}'s stable name is `{pod_name}.{sub}.{ns}.svc.cluster.local` \
              (through its headless Service/{sub})."
@@ -337,7 +391,10 @@ mod tests {
         let text = d.text();
         assert!(text.contains("Service/db selects no pod"), "{text}");
         assert!(text.contains("Pod/mysql-0 (labels app=mysql,tier=data): `app` is `mysql` on the pod but the selector asks for `mysql-db`"), "{text}");
-        assert!(!text.contains("Pod/web"), "only the closest pod is named: {text}");
+        assert!(
+            !text.contains("Pod/web"),
+            "only the closest pod is named: {text}"
+        );
         assert!(d.objects.contains(&"Service/db".to_string()));
     }
 
@@ -362,7 +419,10 @@ mod tests {
         assert!(port_mismatch(&ok_name, &[&p]).is_none());
         assert!(port_mismatch(&ok_default, &[&p]).is_none());
         let text = port_mismatch(&bad, &[&p]).expect("mismatch").text();
-        assert!(text.contains("targetPort 3307") && text.contains("3306 (mysql)"), "{text}");
+        assert!(
+            text.contains("targetPort 3307") && text.contains("3306 (mysql)"),
+            "{text}"
+        );
         assert!(port_mismatch(&bad_name, &[&p]).is_some());
     }
 }

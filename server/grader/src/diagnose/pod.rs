@@ -16,12 +16,16 @@ pub async fn not_ready(view: &ClusterView, pod: &Value) -> Result<Diagnosis, Gra
     let ns = str_at(pod, "metadata.namespace");
     let phase = str_at(pod, "status.phase").unwrap_or("Pending");
     if !lookup(pod, "metadata.deletionTimestamp").is_empty() {
-        return Ok(Diagnosis::new(format!("Pod/{name} is being deleted.")).object(format!("Pod/{name}")));
+        return Ok(
+            Diagnosis::new(format!("Pod/{name} is being deleted.")).object(format!("Pod/{name}"))
+        );
     }
     // An unbound claim keeps a pod Pending: diagnose the claim, which is the real cause.
     if phase == "Pending" {
         for v in lookup(pod, "spec.volumes[*].name") {
-            let Some(("persistentVolumeClaim", claim)) = v.as_str().and_then(|v| volume_kind(pod, v)) else {
+            let Some(("persistentVolumeClaim", claim)) =
+                v.as_str().and_then(|v| volume_kind(pod, v))
+            else {
                 continue;
             };
             match view.get("PersistentVolumeClaim", ns, claim).await? {
@@ -49,13 +53,18 @@ pub async fn not_ready(view: &ClusterView, pod: &Value) -> Result<Diagnosis, Gra
             }
         }
     }
-    let mut d = Diagnosis::new(format!("Pod/{name} is {phase} and not Ready.")).object(format!("Pod/{name}"));
+    let mut d = Diagnosis::new(format!("Pod/{name} is {phase} and not Ready."))
+        .object(format!("Pod/{name}"));
     for cs in lookup(pod, "status.containerStatuses[*]") {
         let c = cs.get("name").and_then(Value::as_str).unwrap_or("?");
         if let Some(w) = cs.pointer("/state/waiting") {
             let reason = w.get("reason").and_then(Value::as_str).unwrap_or("waiting");
             let msg = w.get("message").and_then(Value::as_str).unwrap_or("");
-            d = d.finding(format!("container `{c}` is waiting: {reason} {msg}").trim_end().to_string());
+            d = d.finding(
+                format!("container `{c}` is waiting: {reason} {msg}")
+                    .trim_end()
+                    .to_string(),
+            );
         }
         let restarts = cs.get("restartCount").and_then(Value::as_i64).unwrap_or(0);
         if restarts > 0 {

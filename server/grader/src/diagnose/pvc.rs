@@ -20,7 +20,11 @@ pub async fn pending(view: &ClusterView, pvc: &Value) -> Result<Diagnosis, Grade
         .iter()
         .map(|c| {
             let n = name_of(c);
-            if is_default(c) { format!("{n} (default)") } else { n.to_string() }
+            if is_default(c) {
+                format!("{n} (default)")
+            } else {
+                n.to_string()
+            }
         })
         .collect();
     let listed = if class_names.is_empty() {
@@ -73,7 +77,9 @@ pub async fn pending(view: &ClusterView, pvc: &Value) -> Result<Diagnosis, Grade
     };
     d = d.object(format!("PersistentVolumeClaim/{name}"));
     for e in view.list("Event", ns, None).await? {
-        if str_at(&e, "involvedObject.kind") == Some("PersistentVolumeClaim") && str_at(&e, "involvedObject.name") == Some(name) {
+        if str_at(&e, "involvedObject.kind") == Some("PersistentVolumeClaim")
+            && str_at(&e, "involvedObject.name") == Some(name)
+        {
             let line = format!(
                 "event {}: {}",
                 str_at(&e, "reason").unwrap_or(""),
@@ -95,10 +101,17 @@ fn is_default(sc: &Value) -> bool {
 }
 
 /// For static binding: why no PersistentVolume fits (class, size, access modes, phase).
-async fn static_match(view: &ClusterView, pvc: &Value, class: &str) -> Result<Diagnosis, GraderError> {
+async fn static_match(
+    view: &ClusterView,
+    pvc: &Value,
+    class: &str,
+) -> Result<Diagnosis, GraderError> {
     let name = name_of(pvc);
     let want_size = str_at(pvc, "spec.resources.requests.storage").unwrap_or("0");
-    let want_modes: Vec<&str> = lookup(pvc, "spec.accessModes[*]").into_iter().filter_map(Value::as_str).collect();
+    let want_modes: Vec<&str> = lookup(pvc, "spec.accessModes[*]")
+        .into_iter()
+        .filter_map(Value::as_str)
+        .collect();
     let pvs = view.list("PersistentVolume", None, None).await?;
     let mut d = Diagnosis::new(format!(
         "No PersistentVolume matches PersistentVolumeClaim/{name} (class `{class}`, {want_size}, {}).",
@@ -118,7 +131,10 @@ async fn static_match(view: &ClusterView, pvc: &Value, class: &str) -> Result<Di
         if quantity(size) < quantity(want_size) {
             why.push(format!("capacity {size} < {want_size}"));
         }
-        let modes: Vec<&str> = lookup(pv, "spec.accessModes[*]").into_iter().filter_map(Value::as_str).collect();
+        let modes: Vec<&str> = lookup(pv, "spec.accessModes[*]")
+            .into_iter()
+            .filter_map(Value::as_str)
+            .collect();
         if let Some(m) = want_modes.iter().find(|m| !modes.contains(m)) {
             why.push(format!("no {m} access mode"));
         }
@@ -128,7 +144,10 @@ async fn static_match(view: &ClusterView, pvc: &Value, class: &str) -> Result<Di
         }
         if !why.is_empty() {
             d = d
-                .finding(format!("PersistentVolume/{pv_name} does not fit: {}", why.join(", ")))
+                .finding(format!(
+                    "PersistentVolume/{pv_name} does not fit: {}",
+                    why.join(", ")
+                ))
                 .object(format!("PersistentVolume/{pv_name}"));
         }
     }
@@ -138,7 +157,9 @@ async fn static_match(view: &ClusterView, pvc: &Value, class: &str) -> Result<Di
 /// A storage quantity in bytes (`1Gi`, `500Mi`, `10G`); unknown suffixes count as 0.
 pub fn quantity(q: &str) -> f64 {
     let q = q.trim();
-    let split = q.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(q.len());
+    let split = q
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(q.len());
     let (num, suffix) = q.split_at(split);
     let n: f64 = num.parse().unwrap_or(0.0);
     let mult = match suffix {

@@ -22,7 +22,10 @@ impl Memory {
     /// Records `uid` for `key`; returns every uid seen for it, first first.
     pub fn observe(&self, key: &str, uid: &str) -> Vec<String> {
         // A poisoned lock only means another evaluation panicked; the map is still usable.
-        let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let uids = seen.entry(key.to_string()).or_default();
         if !uid.is_empty() && !uids.iter().any(|u| u == uid) {
             uids.push(uid.to_string());
@@ -32,7 +35,10 @@ impl Memory {
 
     /// Forgets everything (a lab reset).
     pub fn clear(&self) {
-        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -48,13 +54,19 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
         namespace,
     }) = check
     else {
-        return Err(GraderError::Lab(format!("{} is not a history check", check.kind_name())));
+        return Err(GraderError::Lab(format!(
+            "{} is not a history check",
+            check.kind_name()
+        )));
     };
     let kind = kinds::lookup(resource)
         .ok_or_else(|| GraderError::UnknownKind(resource.clone()))?
         .resource
         .kind;
-    let ns = namespace.as_deref().unwrap_or(g.view.namespace()).to_string();
+    let ns = namespace
+        .as_deref()
+        .unwrap_or(g.view.namespace())
+        .to_string();
     let key = format!("{kind}/{ns}/{name}");
     let current = g.view.get(&kind, Some(&ns), name).await?;
     let current_uid = current.as_ref().map(|o| uid_of(o).to_string());
@@ -105,11 +117,19 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
 }
 
 /// Uids of the objects of this kind and name that Events were written about.
-async fn event_uids(g: &Grader, kind: &str, ns: &str, name: &str) -> Result<Vec<String>, GraderError> {
+async fn event_uids(
+    g: &Grader,
+    kind: &str,
+    ns: &str,
+    name: &str,
+) -> Result<Vec<String>, GraderError> {
     let events = g.view.list("Event", Some(ns), None).await?;
     let mut uids: Vec<String> = events
         .iter()
-        .filter(|e| str_at(e, "involvedObject.kind") == Some(kind) && str_at(e, "involvedObject.name") == Some(name))
+        .filter(|e| {
+            str_at(e, "involvedObject.kind") == Some(kind)
+                && str_at(e, "involvedObject.name") == Some(name)
+        })
         .filter_map(|e| str_at(e, "involvedObject.uid").map(str::to_string))
         .filter(|u| !u.is_empty())
         .collect();

@@ -90,7 +90,8 @@ impl Grader {
     async fn evaluate(&self, task: &Task, run_probes: bool) -> TaskResult {
         let mut checks: Vec<CheckResult> = Vec::with_capacity(task.checks.len());
         let indexed: Vec<(usize, &Check)> = task.checks.iter().enumerate().collect();
-        let (probes, states): (Vec<_>, Vec<_>) = indexed.into_iter().partition(|(_, c)| c.is_probe());
+        let (probes, states): (Vec<_>, Vec<_>) =
+            indexed.into_iter().partition(|(_, c)| c.is_probe());
         for (i, check) in states {
             let out = self.check(&task.id, check).await;
             checks.push(numbered(i, check, out));
@@ -136,10 +137,13 @@ impl Grader {
             | Check::StatefulsetHeadless { .. }
             | Check::PodMountsPvc { .. }
             | Check::PvcBoundTo { .. } => relations::evaluate(self, check).await,
-            Check::Recreated { .. } | Check::UidUnchanged { .. } => history::evaluate(self, check).await,
-            Check::Exec { .. } | Check::Sql { .. } | Check::Dns { .. } | Check::SurvivesDeletion { .. } => {
-                probes::evaluate(self, task_id, check).await
+            Check::Recreated { .. } | Check::UidUnchanged { .. } => {
+                history::evaluate(self, check).await
             }
+            Check::Exec { .. }
+            | Check::Sql { .. }
+            | Check::Dns { .. }
+            | Check::SurvivesDeletion { .. } => probes::evaluate(self, task_id, check).await,
         };
         res.unwrap_or_else(|e| Outcome::error(e.to_string()))
     }
@@ -157,5 +161,7 @@ fn numbered(index: usize, check: &Check, out: Outcome) -> CheckResult {
 
 /// Evaluates a task once with a fresh grader in `default` (no history from earlier evaluations).
 pub async fn evaluate_task(client: &kube::Client, task: &Task) -> TaskResult {
-    Grader::new(client.clone(), "default").evaluate_task(task).await
+    Grader::new(client.clone(), "default")
+        .evaluate_task(task)
+        .await
 }

@@ -33,7 +33,11 @@ pub fn mysql_command(sql: &str) -> Vec<String> {
     ]
 }
 
-pub(super) async fn evaluate(g: &Grader, task_id: &str, check: &Check) -> Result<Outcome, GraderError> {
+pub(super) async fn evaluate(
+    g: &Grader,
+    task_id: &str,
+    check: &Check,
+) -> Result<Outcome, GraderError> {
     match check {
         Check::Exec {
             target,
@@ -46,8 +50,23 @@ pub(super) async fn evaluate(g: &Grader, task_id: &str, check: &Check) -> Result
                 Ok(p) => p,
                 Err(o) => return Ok(o),
             };
-            let out = g.view.exec(target.namespace.as_deref(), name_of(&pod), command, g.probe_timeout).await?;
-            compare(&pod, &command.join(" "), &out, stdout.as_ref(), stderr_contains.as_deref(), *exit_code)
+            let out = g
+                .view
+                .exec(
+                    target.namespace.as_deref(),
+                    name_of(&pod),
+                    command,
+                    g.probe_timeout,
+                )
+                .await?;
+            compare(
+                &pod,
+                &command.join(" "),
+                &out,
+                stdout.as_ref(),
+                stderr_contains.as_deref(),
+                *exit_code,
+            )
         }
         Check::Sql {
             target,
@@ -60,9 +79,24 @@ pub(super) async fn evaluate(g: &Grader, task_id: &str, check: &Check) -> Result
                 Ok(p) => p,
                 Err(o) => return Ok(o),
             };
-            let out = sql_when_up(g, task_id, target.namespace.as_deref(), name_of(&pod), query).await?;
-            let mut outcome = compare(&pod, query, &out, stdout.as_ref(), stderr_contains.as_deref(), *exit_code)?;
-            if outcome.status == crate::result::Status::Fail && out.stderr.contains("doesn't exist") {
+            let out = sql_when_up(
+                g,
+                task_id,
+                target.namespace.as_deref(),
+                name_of(&pod),
+                query,
+            )
+            .await?;
+            let mut outcome = compare(
+                &pod,
+                query,
+                &out,
+                stdout.as_ref(),
+                stderr_contains.as_deref(),
+                *exit_code,
+            )?;
+            if outcome.status == crate::result::Status::Fail && out.stderr.contains("doesn't exist")
+            {
                 outcome.diagnosis = Some(diagnose::data::where_data_goes(&pod, MYSQL_DATA_DIR));
             }
             Ok(outcome)
@@ -78,14 +112,24 @@ pub(super) async fn evaluate(g: &Grader, task_id: &str, check: &Check) -> Result
                 (Some(n), _) => n.clone(),
                 (None, Some(f)) => {
                     let Some(obj) = g.view.get(&f.resource, ns, &f.name).await? else {
-                        return Ok(Outcome::fail(format!("{}/{} does not exist", f.resource, f.name)));
+                        return Ok(Outcome::fail(format!(
+                            "{}/{} does not exist",
+                            f.resource, f.name
+                        )));
                     };
                     match str_at(&obj, &f.path) {
                         Some(v) => v.trim().to_string(),
-                        None => return Ok(Outcome::fail(format!("{}/{} has no `{}`", f.resource, f.name, f.path))),
+                        None => {
+                            return Ok(Outcome::fail(format!(
+                                "{}/{} has no `{}`",
+                                f.resource, f.name, f.path
+                            )));
+                        }
                     }
                 }
-                (None, None) => return Err(GraderError::Lab("dns needs `name` or `name_from`".into())),
+                (None, None) => {
+                    return Err(GraderError::Lab("dns needs `name` or `name_from`".into()));
+                }
             };
             dns(g, task_id, ns, &lookup_name, resolves_to_pod.as_deref()).await
         }
@@ -94,8 +138,21 @@ pub(super) async fn evaluate(g: &Grader, task_id: &str, check: &Check) -> Result
             marker,
             path,
             expect_survives,
-        } => survives_deletion(g, task_id, target, *marker, path.as_deref(), *expect_survives).await,
-        _ => Err(GraderError::Lab(format!("{} is not a probe", check.kind_name()))),
+        } => {
+            survives_deletion(
+                g,
+                task_id,
+                target,
+                *marker,
+                path.as_deref(),
+                *expect_survives,
+            )
+            .await
+        }
+        _ => Err(GraderError::Lab(format!(
+            "{} is not a probe",
+            check.kind_name()
+        ))),
     }
 }
 
@@ -110,24 +167,38 @@ async fn ready_pod(g: &Grader, target: &Target) -> Result<Result<Value, Outcome>
         None => Ok(Err(Outcome::fail(format!("{what} does not exist")))),
         Some(p) => {
             let d = diagnose::pod::not_ready(&g.view, p).await?;
-            Ok(Err(Outcome::fail(format!("{what} is not Ready")).with(Some(d))))
+            Ok(Err(
+                Outcome::fail(format!("{what} is not Ready")).with(Some(d))
+            ))
         }
     }
 }
 
 /// Runs SQL, retrying while mysqld is not listening yet (a pod is Ready before mysqld answers
 /// when it has no readiness probe, as on a real cluster).
-async fn sql_when_up(g: &Grader, task_id: &str, ns: Option<&str>, pod: &str, sql: &str) -> Result<ExecOutput, GraderError> {
+async fn sql_when_up(
+    g: &Grader,
+    task_id: &str,
+    ns: Option<&str>,
+    pod: &str,
+    sql: &str,
+) -> Result<ExecOutput, GraderError> {
     let deadline = Instant::now() + g.probe_timeout;
     let mut reported = false;
     loop {
-        let out = g.view.exec(ns, pod, &mysql_command(sql), g.probe_timeout).await?;
+        let out = g
+            .view
+            .exec(ns, pod, &mysql_command(sql), g.probe_timeout)
+            .await?;
         let starting = out.code != 0 && out.stderr.contains("Can't connect");
         if !starting || Instant::now() >= deadline {
             return Ok(out);
         }
         if !reported {
-            g.report(task_id, format!("waiting for mysqld in Pod/{pod} to accept connections"));
+            g.report(
+                task_id,
+                format!("waiting for mysqld in Pod/{pod} to accept connections"),
+            );
             reported = true;
         }
         sleep(POLL).await;
@@ -151,14 +222,25 @@ fn compare(
             out.stderr.trim()
         )
     };
-    let want_code = exit_code.unwrap_or(if stderr_contains.is_some() { out.code } else { 0 });
+    let want_code = exit_code.unwrap_or(if stderr_contains.is_some() {
+        out.code
+    } else {
+        0
+    });
     if out.code != want_code {
-        return Ok(Outcome::fail(format!("in Pod/{pod_name}, `{what}` exited {} (expected {want_code}): {}", out.code, shown())));
+        return Ok(Outcome::fail(format!(
+            "in Pod/{pod_name}, `{what}` exited {} (expected {want_code}): {}",
+            out.code,
+            shown()
+        )));
     }
     if let Some(s) = stderr_contains
         && !out.stderr.contains(s)
     {
-        return Ok(Outcome::fail(format!("in Pod/{pod_name}, `{what}`: stderr lacks `{s}`: {}", shown())));
+        return Ok(Outcome::fail(format!(
+            "in Pod/{pod_name}, `{what}`: stderr lacks `{s}`: {}",
+            shown()
+        )));
     }
     if let Some(a) = stdout {
         let text = Value::String(out.stdout.trim().to_string());
@@ -167,7 +249,9 @@ fn compare(
             return Ok(Outcome::fail(format!("in Pod/{pod_name}, `{what}`: {why}")));
         }
     }
-    Ok(Outcome::pass(format!("in Pod/{pod_name}, `{what}` printed what was expected")))
+    Ok(Outcome::pass(format!(
+        "in Pod/{pod_name}, `{what}` printed what was expected"
+    )))
 }
 
 static THROWAWAY: AtomicU64 = AtomicU64::new(0);
@@ -181,7 +265,13 @@ fn throwaway_name(prefix: &str) -> String {
     format!("{prefix}-{:x}{n}", t & 0xfffff)
 }
 
-async fn dns(g: &Grader, task_id: &str, ns: Option<&str>, name: &str, resolves_to_pod: Option<&str>) -> Result<Outcome, GraderError> {
+async fn dns(
+    g: &Grader,
+    task_id: &str,
+    ns: Option<&str>,
+    name: &str,
+    resolves_to_pod: Option<&str>,
+) -> Result<Outcome, GraderError> {
     let pod_name = throwaway_name("kubedojo-dns");
     let manifest = json!({
         "apiVersion": "v1",
@@ -195,12 +285,21 @@ async fn dns(g: &Grader, task_id: &str, ns: Option<&str>, name: &str, resolves_t
     g.view.apply(&manifest).await?;
     let result = async {
         wait_until(g, "the DNS probe pod to be Ready", || async {
-            Ok(g.view.get("Pod", ns, &pod_name).await?.filter(pod_is_ready).map(|_| ()))
+            Ok(g.view
+                .get("Pod", ns, &pod_name)
+                .await?
+                .filter(pod_is_ready)
+                .map(|_| ()))
         })
         .await?;
         g.report(task_id, format!("nslookup {name}"));
         g.view
-            .exec(ns, &pod_name, &["nslookup".to_string(), name.to_string()], g.probe_timeout)
+            .exec(
+                ns,
+                &pod_name,
+                &["nslookup".to_string(), name.to_string()],
+                g.probe_timeout,
+            )
             .await
     }
     .await;
@@ -221,7 +320,10 @@ async fn dns(g: &Grader, task_id: &str, ns: Option<&str>, name: &str, resolves_t
             Some(ip) if out.stdout.contains(&format!("Address: {ip}")) => {}
             Some(ip) => {
                 let d = diagnose::network::dns(&g.view, ns, name).await?;
-                return Ok(Outcome::fail(format!("`{name}` resolves, but not to Pod/{want} ({ip})")).with(Some(d)));
+                return Ok(Outcome::fail(format!(
+                    "`{name}` resolves, but not to Pod/{want} ({ip})"
+                ))
+                .with(Some(d)));
             }
             None => return Ok(Outcome::fail(format!("Pod/{want} has no IP"))),
         }
@@ -298,8 +400,14 @@ async fn survives_deletion(
             sql_when_up(g, task_id, ns, &pod_name, &sql).await?
         }
         Marker::File => {
-            let file = path.ok_or_else(|| GraderError::Lab("survives_deletion with marker = \"file\" needs `path`".into()))?;
-            let cmd = vec!["sh".to_string(), "-c".to_string(), format!("echo {token} > {file}")];
+            let file = path.ok_or_else(|| {
+                GraderError::Lab("survives_deletion with marker = \"file\" needs `path`".into())
+            })?;
+            let cmd = vec![
+                "sh".to_string(),
+                "-c".to_string(),
+                format!("echo {token} > {file}"),
+            ];
             g.view.exec(ns, &pod_name, &cmd, g.probe_timeout).await?
         }
     };
@@ -313,7 +421,10 @@ async fn survives_deletion(
     // 2. Delete the pod; 3. wait for a Ready replacement from the same controller.
     g.report(task_id, format!("deleting Pod/{pod_name}"));
     g.view.delete("Pod", ns, &pod_name).await?;
-    g.report(task_id, "waiting for the replacement pod to be Ready".to_string());
+    g.report(
+        task_id,
+        "waiting for the replacement pod to be Ready".to_string(),
+    );
     let replacement = wait_until(g, "a replacement pod", || async {
         let pods = g.view.list("Pod", ns, None).await?;
         Ok(pods.into_iter().find(|p| {
@@ -326,7 +437,10 @@ async fn survives_deletion(
     })
     .await?;
     let new_name = name_of(&replacement).to_string();
-    g.report(task_id, format!("Pod/{new_name} is Ready; reading the marker"));
+    g.report(
+        task_id,
+        format!("Pod/{new_name} is Ready; reading the marker"),
+    );
 
     // 4. Read the marker back.
     let kept = match marker {
@@ -339,13 +453,21 @@ async fn survives_deletion(
             let file = path.unwrap_or_default();
             let out = g
                 .view
-                .exec(ns, &new_name, &["cat".to_string(), file.to_string()], g.probe_timeout)
+                .exec(
+                    ns,
+                    &new_name,
+                    &["cat".to_string(), file.to_string()],
+                    g.probe_timeout,
+                )
                 .await?;
             out.code == 0 && out.stdout.trim() == token
         }
     };
     let took = started.elapsed().as_millis();
-    g.report(task_id, format!("survives-deletion probe done in {took} ms"));
+    g.report(
+        task_id,
+        format!("survives-deletion probe done in {took} ms"),
+    );
     let what = match marker {
         Marker::Sql => "the marker row",
         Marker::File => "the marker file",
@@ -353,13 +475,19 @@ async fn survives_deletion(
     let outcome = if kept {
         Outcome::verdict(
             expect_survives,
-            format!("{what} written in Pod/{pod_name} was still there in Pod/{new_name} after the deletion"),
-            format!("{what} survived the deletion of Pod/{pod_name}, but this task expects it to be lost"),
+            format!(
+                "{what} written in Pod/{pod_name} was still there in Pod/{new_name} after the deletion"
+            ),
+            format!(
+                "{what} survived the deletion of Pod/{pod_name}, but this task expects it to be lost"
+            ),
         )
     } else {
         Outcome::verdict(
             !expect_survives,
-            format!("{what} written in Pod/{pod_name} was gone in Pod/{new_name}, as expected here"),
+            format!(
+                "{what} written in Pod/{pod_name} was gone in Pod/{new_name}, as expected here"
+            ),
             format!("{what} written in Pod/{pod_name} was gone in its replacement Pod/{new_name}"),
         )
     };

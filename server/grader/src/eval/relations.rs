@@ -16,8 +16,11 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
         Check::ServiceHasEndpoints { service, namespace } => {
             let ns = namespace.as_deref();
             let Some(svc) = g.view.get("Service", ns, service).await? else {
-                return Ok(Outcome::fail(format!("Service/{service} does not exist"))
-                    .with(Some(diagnose::network::missing_service(&g.view, ns, service).await?)));
+                return Ok(
+                    Outcome::fail(format!("Service/{service} does not exist")).with(Some(
+                        diagnose::network::missing_service(&g.view, ns, service).await?,
+                    )),
+                );
             };
             let pods = g.view.list("Pod", ns, None).await?;
             let ready: Vec<&str> = selected(&svc, &pods)
@@ -27,7 +30,9 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
                 .collect();
             if ready.is_empty() {
                 let d = diagnose::network::no_endpoints(&svc, &pods);
-                return Ok(Outcome::fail(format!("Service/{service} selects no ready pod")).with(Some(d)));
+                return Ok(
+                    Outcome::fail(format!("Service/{service} selects no ready pod")).with(Some(d)),
+                );
             }
             Ok(Outcome::pass(format!(
                 "Service/{service} selects ready pod(s): {}",
@@ -43,20 +48,36 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
             let chosen = selected(&svc, &pods);
             if chosen.is_empty() {
                 let d = diagnose::network::no_endpoints(&svc, &pods);
-                return Ok(Outcome::fail(format!("Service/{service} selects no pod to compare ports with")).with(Some(d)));
+                return Ok(Outcome::fail(format!(
+                    "Service/{service} selects no pod to compare ports with"
+                ))
+                .with(Some(d)));
             }
             match diagnose::network::port_mismatch(&svc, &chosen) {
-                None => Ok(Outcome::pass(format!("Service/{service}: every targetPort is a containerPort"))),
-                Some(d) => Ok(Outcome::fail(format!("Service/{service}: a targetPort matches no containerPort")).with(Some(d))),
+                None => Ok(Outcome::pass(format!(
+                    "Service/{service}: every targetPort is a containerPort"
+                ))),
+                Some(d) => Ok(Outcome::fail(format!(
+                    "Service/{service}: a targetPort matches no containerPort"
+                ))
+                .with(Some(d))),
             }
         }
-        Check::StatefulsetHeadless { statefulset, namespace } => {
+        Check::StatefulsetHeadless {
+            statefulset,
+            namespace,
+        } => {
             let ns = namespace.as_deref();
             let Some(sts) = g.view.get("StatefulSet", ns, statefulset).await? else {
-                return Ok(Outcome::fail(format!("StatefulSet/{statefulset} does not exist")));
+                return Ok(Outcome::fail(format!(
+                    "StatefulSet/{statefulset} does not exist"
+                )));
             };
             let Some(svc_name) = str_at(&sts, "spec.serviceName").filter(|s| !s.is_empty()) else {
-                return Ok(Outcome::fail(format!("StatefulSet/{statefulset} has no spec.serviceName")).with(Some(
+                return Ok(Outcome::fail(format!(
+                    "StatefulSet/{statefulset} has no spec.serviceName"
+                ))
+                .with(Some(
                     Diagnosis::new("Without spec.serviceName the pods get no stable DNS names.")
                         .object(format!("StatefulSet/{statefulset}")),
                 )));
@@ -88,20 +109,29 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
                 .object(format!("StatefulSet/{statefulset}"))
             })))
         }
-        Check::PodMountsPvc { target, path, claim } => {
+        Check::PodMountsPvc {
+            target,
+            path,
+            claim,
+        } => {
             let what = describe("Pod", target);
             let pods = find(g, "Pod", target).await?;
-            let Some(pod) = pods.iter().find(|p| lookup(p, "metadata.deletionTimestamp").is_empty()) else {
+            let Some(pod) = pods
+                .iter()
+                .find(|p| lookup(p, "metadata.deletionTimestamp").is_empty())
+            else {
                 return Ok(Outcome::fail(format!("{what} does not exist")));
             };
             let pod_name = name_of(pod);
             match claim_at(pod, path) {
-                Some(found) if claim.as_deref().is_none_or(|c| c == found) => Ok(Outcome::pass(format!(
-                    "Pod/{pod_name} mounts PVC/{found} at {path}"
-                ))),
+                Some(found) if claim.as_deref().is_none_or(|c| c == found) => Ok(Outcome::pass(
+                    format!("Pod/{pod_name} mounts PVC/{found} at {path}"),
+                )),
                 other => {
                     let msg = match (other, claim) {
-                        (Some(found), Some(c)) => format!("Pod/{pod_name} mounts PVC/{found} at {path}, not PVC/{c}"),
+                        (Some(found), Some(c)) => {
+                            format!("Pod/{pod_name} mounts PVC/{found} at {path}, not PVC/{c}")
+                        }
                         _ => format!("Pod/{pod_name} mounts no PVC at {path}"),
                     };
                     Ok(Outcome::fail(msg).with(Some(diagnose::data::where_data_goes(pod, path))))
@@ -116,15 +146,22 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
         } => {
             let ns = namespace.as_deref();
             let Some(pvc) = g.view.get("PersistentVolumeClaim", ns, claim).await? else {
-                return Ok(Outcome::fail(format!("PersistentVolumeClaim/{claim} does not exist")));
+                return Ok(Outcome::fail(format!(
+                    "PersistentVolumeClaim/{claim} does not exist"
+                )));
             };
             if str_at(&pvc, "status.phase") != Some("Bound") {
                 let d = diagnose::pvc::pending(&g.view, &pvc).await?;
-                return Ok(Outcome::fail(format!("PersistentVolumeClaim/{claim} is not Bound")).with(Some(d)));
+                return Ok(
+                    Outcome::fail(format!("PersistentVolumeClaim/{claim} is not Bound"))
+                        .with(Some(d)),
+                );
             }
             let pv_name = str_at(&pvc, "spec.volumeName").unwrap_or("");
             let Some(pv) = g.view.get("PersistentVolume", None, pv_name).await? else {
-                return Ok(Outcome::fail(format!("PersistentVolumeClaim/{claim} names PersistentVolume/{pv_name}, which does not exist")));
+                return Ok(Outcome::fail(format!(
+                    "PersistentVolumeClaim/{claim} names PersistentVolume/{pv_name}, which does not exist"
+                )));
             };
             let class = str_at(&pv, "spec.storageClassName").unwrap_or("");
             let policy = str_at(&pv, "spec.persistentVolumeReclaimPolicy").unwrap_or("");
@@ -146,7 +183,10 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
                 )))
             }
         }
-        _ => Err(GraderError::Lab(format!("{} is not a relation check", check.kind_name()))),
+        _ => Err(GraderError::Lab(format!(
+            "{} is not a relation check",
+            check.kind_name()
+        ))),
     }
 }
 
@@ -163,14 +203,21 @@ pub(crate) fn selected<'a>(svc: &Value, pods: &'a [Value]) -> Vec<&'a Value> {
 /// The claim mounted at `path` in any container of the pod.
 pub(crate) fn claim_at<'a>(pod: &'a Value, path: &str) -> Option<&'a str> {
     let volume = volume_at(pod, path)?;
-    volume.pointer("/persistentVolumeClaim/claimName").and_then(Value::as_str)
+    volume
+        .pointer("/persistentVolumeClaim/claimName")
+        .and_then(Value::as_str)
 }
 
 /// The pod volume mounted at `path` in any container.
 pub(crate) fn volume_at<'a>(pod: &'a Value, path: &str) -> Option<&'a Value> {
     let mount = lookup(pod, "spec.containers[*].volumeMounts[*]")
         .into_iter()
-        .find(|m| m.get("mountPath").and_then(Value::as_str).map(|p| p.trim_end_matches('/')) == Some(path.trim_end_matches('/')))?;
+        .find(|m| {
+            m.get("mountPath")
+                .and_then(Value::as_str)
+                .map(|p| p.trim_end_matches('/'))
+                == Some(path.trim_end_matches('/'))
+        })?;
     let name = mount.get("name")?;
     lookup(pod, "spec.volumes[*]")
         .into_iter()

@@ -21,7 +21,12 @@ pub(crate) fn describe(kind: &str, t: &Target) -> String {
 
 pub(crate) async fn find(g: &Grader, kind: &str, t: &Target) -> Result<Vec<Value>, GraderError> {
     g.view
-        .find(kind, t.namespace.as_deref(), t.name.as_deref(), t.selector.as_deref())
+        .find(
+            kind,
+            t.namespace.as_deref(),
+            t.name.as_deref(),
+            t.selector.as_deref(),
+        )
         .await
 }
 
@@ -57,7 +62,9 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
             let what = describe(resource, target);
             let objects = find(g, resource, target).await?;
             if objects.is_empty() {
-                return Ok(Outcome::fail(format!("{what} does not exist, so `{p}` cannot be checked")));
+                return Ok(Outcome::fail(format!(
+                    "{what} does not exist, so `{p}` cannot be checked"
+                )));
             }
             let expected = value.as_ref().map(toml_to_json);
             // Every object the target selects must satisfy the assertion.
@@ -87,7 +94,8 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
             if actual == phase {
                 return Ok(Outcome::pass(format!("{what} is {phase}")));
             }
-            let diagnosis = if resource_is(resource, "PersistentVolumeClaim") && actual == "Pending" {
+            let diagnosis = if resource_is(resource, "PersistentVolumeClaim") && actual == "Pending"
+            {
                 Some(diagnose::pvc::pending(&g.view, obj).await?)
             } else if resource_is(resource, "Pod") {
                 Some(diagnose::pod::not_ready(&g.view, obj).await?)
@@ -114,15 +122,24 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
             let Some(obj) = objects.first() else {
                 return Ok(Outcome::fail(format!("{what} does not exist")));
             };
-            let want = path::lookup(obj, "spec.replicas").first().and_then(|v| v.as_i64()).unwrap_or(1);
-            let ready = path::lookup(obj, "status.readyReplicas").first().and_then(|v| v.as_i64()).unwrap_or(0);
+            let want = path::lookup(obj, "spec.replicas")
+                .first()
+                .and_then(|v| v.as_i64())
+                .unwrap_or(1);
+            let ready = path::lookup(obj, "status.readyReplicas")
+                .first()
+                .and_then(|v| v.as_i64())
+                .unwrap_or(0);
             Ok(Outcome::verdict(
                 want > 0 && ready == want,
                 format!("{resource}/{}: {ready}/{want} replicas ready", name_of(obj)),
                 format!("{resource}/{}: {ready}/{want} replicas ready", name_of(obj)),
             ))
         }
-        _ => Err(GraderError::Lab(format!("{} is not a state check", check.kind_name()))),
+        _ => Err(GraderError::Lab(format!(
+            "{} is not a state check",
+            check.kind_name()
+        ))),
     }
 }
 

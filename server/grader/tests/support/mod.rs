@@ -30,10 +30,13 @@ pub fn lessons_dir() -> PathBuf {
 pub async fn client_for(sandbox: &Sandbox) -> (TlsListener, kube::Client) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cluster = sandbox.create_cluster();
-    let listener = timeout(Duration::from_secs(20), sandbox.serve_tls("127.0.0.1:0".parse().expect("addr")))
-        .await
-        .expect("listen in time")
-        .expect("listen");
+    let listener = timeout(
+        Duration::from_secs(20),
+        sandbox.serve_tls("127.0.0.1:0".parse().expect("addr")),
+    )
+    .await
+    .expect("listen in time")
+    .expect("listen");
     let yaml = sandbox.kubeconfig(&listener, &cluster, &cluster.admin_token(), Some("default"));
     let kc = kube::config::Kubeconfig::from_yaml(&yaml).expect("kubeconfig");
     let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
@@ -66,11 +69,19 @@ pub async fn started(slug: &str) -> Env {
 
 impl Env {
     pub fn task(&self, id: &str) -> Task {
-        self.lab.task(id).unwrap_or_else(|| panic!("task {id}")).clone()
+        self.lab
+            .task(id)
+            .unwrap_or_else(|| panic!("task {id}"))
+            .clone()
     }
 
     /// Evaluates until `done` holds, for at most [`LIMIT`]; panics with the last result.
-    pub async fn evaluate_until(&self, task: &Task, what: &str, done: impl Fn(&TaskResult) -> bool) -> TaskResult {
+    pub async fn evaluate_until(
+        &self,
+        task: &Task,
+        what: &str,
+        done: impl Fn(&TaskResult) -> bool,
+    ) -> TaskResult {
         let deadline = Instant::now() + LIMIT;
         loop {
             let r = self.grader.evaluate_task(task).await;
@@ -109,7 +120,10 @@ pub async fn mistakes_fail_with_diagnosis(slug: &str, task_id: &str) {
     let probe = started(slug).await;
     let mistakes = probe.task(task_id).mistakes;
     drop(probe);
-    assert!(!mistakes.is_empty(), "task {task_id} declares no wrong solution");
+    assert!(
+        !mistakes.is_empty(),
+        "task {task_id} declares no wrong solution"
+    );
     for m in mistakes {
         let env = started(slug).await;
         let task = env.task(task_id);
@@ -118,9 +132,11 @@ pub async fn mistakes_fail_with_diagnosis(slug: &str, task_id: &str) {
             .expect("mistake in time")
             .expect("mistake applies");
         let r = env
-            .evaluate_until(&task, &format!("the diagnosis of `{}`: {}", m.name, m.diagnosis), |r| {
-                !r.passed && r.explain().contains(&m.diagnosis)
-            })
+            .evaluate_until(
+                &task,
+                &format!("the diagnosis of `{}`: {}", m.name, m.diagnosis),
+                |r| !r.passed && r.explain().contains(&m.diagnosis),
+            )
             .await;
         assert!(!r.passed, "{}: {}", m.name, r.explain());
         // Shown with --nocapture: what a learner would read.
