@@ -194,33 +194,44 @@ impl ClusterView {
         let ns = dynamic.metadata.namespace.clone();
         let (api, _) = self.api(&k.resource.kind, ns.as_deref())?;
         let name = dynamic.metadata.name.clone().unwrap_or_default();
-        let existing = timeout(CALL_TIMEOUT, api.get_opt(&name))
-            .await
-            .map_err(|_| GraderError::Timeout(format!("get {} {name}", types.kind)))??;
-        let call = async {
-            match existing {
-                Some(old) => {
-                    // Like `kubectl apply`: what the manifest says wins, and what the server
-                    // filled in (defaults, clusterIP, claim template status) is kept, so
-                    // immutable fields compare equal.
-                    let mut merged = to_json(old)?;
-                    overlay(&mut merged, obj);
-                    let updated: DynamicObject = serde_json::from_value(merged)
-                        .map_err(|e| GraderError::Manifest(e.to_string()))?;
-                    api.replace(&name, &PostParams::default(), &updated).await?;
-                    Ok::<_, GraderError>(())
+        // A controller may update the object (its status) between our get and our replace;
+        // like kubectl, read again and retry on 409 Conflict.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let existing = timeout(CALL_TIMEOUT, api.get_opt(&name))
+                .await
+                .map_err(|_| GraderError::Timeout(format!("get {} {name}", types.kind)))??;
+            let call = async {
+                match existing {
+                    Some(old) => {
+                        // Like `kubectl apply`: what the manifest says wins, and what the
+                        // server filled in (defaults, clusterIP, claim template status) is
+                        // kept, so immutable fields compare equal.
+                        let mut merged = to_json(old)?;
+                        overlay(&mut merged, obj);
+                        let updated: DynamicObject = serde_json::from_value(merged)
+                            .map_err(|e| GraderError::Manifest(e.to_string()))?;
+                        api.replace(&name, &PostParams::default(), &updated).await?;
+                        Ok::<_, GraderError>(())
+                    }
+                    None => {
+                        dynamic.metadata.resource_version = None;
+                        api.create(&PostParams::default(), &dynamic).await?;
+                        Ok(())
+                    }
                 }
-                None => {
-                    dynamic.metadata.resource_version = None;
-                    api.create(&PostParams::default(), &dynamic).await?;
-                    Ok(())
+            };
+            let result = timeout(CALL_TIMEOUT, call)
+                .await
+                .map_err(|_| GraderError::Timeout(format!("apply {} {name}", types.kind)))?;
+            match result {
+                Err(GraderError::Kube(kube::Error::Api(s))) if s.code == 409 && attempt < 10 => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
+                other => return other,
             }
-        };
-        timeout(CALL_TIMEOUT, call)
-            .await
-            .map_err(|_| GraderError::Timeout(format!("apply {} {name}", types.kind)))??;
-        Ok(())
+        }
     }
 
     /// Deletes an object (NotFound is fine).
