@@ -4,12 +4,24 @@ use kubedojo_course::{Catalog, LessonSource, LoadError};
 
 use crate::cli::LessonsCheckArgs;
 
-/// Checks the lessons in `args.dir`, printing every problem as `file:line: message`.
+/// Checks the lessons in `args.dir` (and their labs, `lab.toml`), printing every problem as
+/// `file:line: message`.
 ///
 /// # Errors
-/// When the folder cannot be read or any lesson has a problem (the process exits with 1).
+/// When the folder cannot be read or any lesson or lab has a problem (the process exits with 1).
 pub fn run(args: &LessonsCheckArgs) -> anyhow::Result<()> {
+    let lab_problems = kubedojo_grader::validate_lessons(&args.dir);
+    for problem in &lab_problems {
+        let mut problem = problem.clone();
+        problem.file = args.dir.join(&problem.file);
+        println!("{problem}");
+    }
     match Catalog::load(&LessonSource::Directory(args.dir.clone())) {
+        Ok(_) if !lab_problems.is_empty() => anyhow::bail!(
+            "{} problem(s) found in {}",
+            lab_problems.len(),
+            args.dir.display()
+        ),
         Ok(catalog) => {
             let words: usize = catalog.lessons().iter().map(|l| l.word_count).sum();
             let questions: usize = catalog
@@ -33,7 +45,7 @@ pub fn run(args: &LessonsCheckArgs) -> anyhow::Result<()> {
             }
             anyhow::bail!(
                 "{} problem(s) found in {}",
-                problems.len(),
+                problems.len() + lab_problems.len(),
                 args.dir.display()
             )
         }
