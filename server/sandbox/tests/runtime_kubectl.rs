@@ -232,8 +232,16 @@ async fn kubectl_run_attaches_to_a_throwaway_pod_and_removes_it() {
 async fn describe_and_events_tell_the_story_of_a_crash_loop() {
     let e = env().await;
     let k = Kubectl::new(&e);
-    k.ok(&["run", "crash", "--image=busybox:1.36", "--", "sh", "-c", "echo boom; exit 3"])
-        .await;
+    k.ok(&[
+        "run",
+        "crash",
+        "--image=busybox:1.36",
+        "--",
+        "sh",
+        "-c",
+        "echo boom; exit 3",
+    ])
+    .await;
     eventually("CrashLoopBackOff", || async {
         let r = k.run(&["get", "pod", "crash", "--no-headers"]).await;
         r.stdout.contains("CrashLoopBackOff").then_some(())
@@ -248,7 +256,10 @@ async fn describe_and_events_tell_the_story_of_a_crash_loop() {
         "Back-off restarting failed container crash",
         "Successfully assigned default/crash to kind-worker",
     ] {
-        assert!(describe.contains(needle), "missing {needle:?} in\n{describe}");
+        assert!(
+            describe.contains(needle),
+            "missing {needle:?} in\n{describe}"
+        );
     }
     let logs = k.ok(&["logs", "crash", "--previous"]).await;
     assert_eq!(logs, "boom\n");
