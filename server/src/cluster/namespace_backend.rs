@@ -146,9 +146,10 @@ impl NamespaceBackend {
     ) -> Result<Self, ClusterError> {
         // kube's rustls client needs a process-wide crypto provider; another one may be set.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // Parsers print source excerpts over several lines; the first line says what is wrong.
         let bad = |reason: String| ClusterError::Kubeconfig {
             path: path.to_path_buf(),
-            reason,
+            reason: reason.lines().next().unwrap_or_default().trim().to_string(),
         };
         let kc = Kubeconfig::read_from(path).map_err(|e| bad(e.to_string()))?;
         let ctx_name = context
