@@ -120,7 +120,10 @@ async fn main() -> anyhow::Result<()> {
         standalone.kubeconfig(&listener, &cluster, &cluster.admin_token(), Some("default")),
     )?;
     let backend = NamespaceBackend::connect(&path, None, LearnerQuota::default()).await?;
-    let clusters = LearnerClusters::new(Backend::Namespace(backend), Duration::from_secs(7200));
+    let clusters = LearnerClusters::new(
+        Backend::Namespace(Box::new(backend)),
+        Duration::from_secs(7200),
+    );
     let wall = Instant::now();
     let times = provision_all(&clusters, ns_learners).await?;
     let wall = wall.elapsed();

@@ -60,7 +60,10 @@ async fn namespace_clusters(s: &Standalone) -> Arc<LearnerClusters> {
     .await
     .expect("connect in time")
     .expect("connect");
-    LearnerClusters::new(Backend::Namespace(backend), Duration::from_secs(3600))
+    LearnerClusters::new(
+        Backend::Namespace(Box::new(backend)),
+        Duration::from_secs(3600),
+    )
 }
 
 fn admin_of(clusters: &LearnerClusters) -> kube::Client {
@@ -302,7 +305,10 @@ async fn real_cluster_suite() {
         NamespaceBackend::connect(std::path::Path::new(&path), None, LearnerQuota::default())
             .await
             .expect("connect");
-    let clusters = LearnerClusters::new(Backend::Namespace(backend), Duration::from_secs(3600));
+    let clusters = LearnerClusters::new(
+        Backend::Namespace(Box::new(backend)),
+        Duration::from_secs(3600),
+    );
     timeout(Duration::from_secs(600), isolation_suite(clusters))
         .await
         .expect("suite in time");
@@ -515,4 +521,52 @@ async fn idle_learner_clusters_are_reaped_after_the_ttl() {
     assert!(clusters.client_for("idle").await.is_none());
     assert!(clusters.client_for("busy").await.is_some());
     assert_eq!(sandbox.cluster_ids().len(), 1);
+}
+
+/// The learner's kubeconfig as the terminal uses it: the real kubectl, the learner's token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_with_the_learners_kubeconfig_sees_only_its_namespace() {
+    let s = standalone().await;
+    let clusters = namespace_clusters(&s).await;
+    let a = provision(&clusters, "kubectl-a").await;
+    let b = provision(&clusters, "kubectl-b").await;
+    let path = s.dir.path().join("a.kubeconfig");
+    std::fs::write(&path, &a.kubeconfig).expect("write");
+    let kubectl = |args: &[&str]| {
+        let mut cmd = tokio::process::Command::new("kubectl");
+        cmd.arg("--kubeconfig").arg(&path).args(args);
+        async move {
+            timeout(T, cmd.output())
+                .await
+                .expect("kubectl in time")
+                .expect("kubectl on PATH")
+        }
+    };
+    let out = kubectl(&["get", "networkpolicy", "-o", "name"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "networkpolicy.networking.k8s.io/same-namespace-only\n"
+    );
+    let out = kubectl(&["get", "pods", "-n", &b.namespace]).await;
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Forbidden"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kubectl(&["auth", "can-i", "create", "pods"]).await;
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "yes\n");
+    let out = kubectl(&["auth", "can-i", "delete", "resourcequotas"]).await;
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "no\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    clusters.cleanup_all().await.expect("cleanup");
 }

@@ -172,11 +172,12 @@ pub async fn apply_yaml(
     let mut kinds: HashMap<GroupVersionKind, (ApiResource, ApiCapabilities)> = HashMap::new();
     for d in &docs {
         let gvk = gvk_of(d);
-        if !kinds.contains_key(&gvk) {
-            let found = kube::discovery::pinned_kind(client, &gvk)
+        if let std::collections::hash_map::Entry::Vacant(slot) = kinds.entry(gvk) {
+            let gvk = slot.key();
+            let found = kube::discovery::pinned_kind(client, gvk)
                 .await
                 .map_err(|e| ClusterError::Manifest(format!("unknown kind {}: {e}", gvk.kind)))?;
-            kinds.insert(gvk, found);
+            slot.insert(found);
         }
     }
     let is_cluster_scoped = |d: &Value| {

@@ -46,8 +46,9 @@ impl std::fmt::Debug for LearnerCluster {
 pub enum Backend {
     /// A virtual cluster per learner in the embedded sandbox.
     Sandbox(SandboxBackend),
-    /// A namespace per learner on a real cluster reached through a kubeconfig.
-    Namespace(NamespaceBackend),
+    /// A namespace per learner on a real cluster reached through a kubeconfig (boxed: it holds
+    /// a kube client and config, far larger than the sandbox handle).
+    Namespace(Box<NamespaceBackend>),
 }
 
 impl Backend {
@@ -152,9 +153,9 @@ impl Backend {
             None => Ok(Backend::Sandbox(SandboxBackend::new(
                 kubedojo_sandbox::Sandbox::default(),
             ))),
-            Some(path) => Ok(Backend::Namespace(
+            Some(path) => Ok(Backend::Namespace(Box::new(
                 NamespaceBackend::connect(path, context, Default::default()).await?,
-            )),
+            ))),
         }
     }
 }
