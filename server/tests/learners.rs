@@ -437,6 +437,15 @@ async fn sandbox_backend_gives_each_learner_a_whole_cluster() {
     assert_eq!(a.kind, BackendKind::Sandbox);
     let b = provision(&clusters, "bob").await;
     assert_ne!(a.id, b.id);
+    // A failing step leaves no cluster behind.
+    clusters.faults().fail_step_once("credentials");
+    let before = sandbox.cluster_ids().len();
+    let failed = timeout(T, clusters.provision("unlucky").wait())
+        .await
+        .expect("in time");
+    assert!(failed.is_err());
+    assert_eq!(sandbox.cluster_ids().len(), before, "cluster left behind");
+    assert!(clusters.client_for("unlucky").await.is_none());
     // Provisioning again is a no-op returning the same cluster.
     assert_eq!(provision(&clusters, "ada").await.id, a.id);
 
