@@ -52,17 +52,13 @@ async fn apply_mysql(client: &kube::Client) -> Result<(), kube::Error> {
         "stringData": {"root-password": "change-me"}
     }))
     .map_err(kube::Error::SerdeError)?;
-    Api::<Secret>::default_namespaced(client.clone())
-        .create(&pp, &secret)
-        .await?;
+    Api::<Secret>::default_namespaced(client.clone()).create(&pp, &secret).await?;
     let svc: Service = serde_json::from_value(json!({
         "metadata": {"name": "mysql"},
         "spec": {"clusterIP": "None", "selector": {"app": "mysql"}, "ports": [{"port": 3306}]}
     }))
     .map_err(kube::Error::SerdeError)?;
-    Api::<Service>::default_namespaced(client.clone())
-        .create(&pp, &svc)
-        .await?;
+    Api::<Service>::default_namespaced(client.clone()).create(&pp, &svc).await?;
     let sts: StatefulSet = serde_json::from_value(json!({
         "metadata": {"name": "mysql"},
         "spec": {
@@ -86,9 +82,7 @@ async fn apply_mysql(client: &kube::Client) -> Result<(), kube::Error> {
         }
     }))
     .map_err(kube::Error::SerdeError)?;
-    Api::<StatefulSet>::default_namespaced(client.clone())
-        .create(&pp, &sts)
-        .await?;
+    Api::<StatefulSet>::default_namespaced(client.clone()).create(&pp, &sts).await?;
     Ok(())
 }
 

@@ -101,11 +101,7 @@ impl Cluster {
     ) -> Self {
         let manager = crate::controllers::Manager::default();
         let layout = crate::runtime::volumes::Layout::new(data_dir.join(&id));
-        let runtime = Arc::new(crate::runtime::Runtime::new(
-            layout,
-            limits,
-            manager.clone(),
-        ));
+        let runtime = Arc::new(crate::runtime::Runtime::new(layout, limits, manager.clone()));
         let state = Arc::new(ClusterState {
             id,
             store: Store::new(),

@@ -10,6 +10,7 @@ use crate::store::{Change, Outcome};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+
 /// Objects (resource, ns, name) whose ownerReferences include `uid` (from the store's index).
 fn dependents(cluster: &Cluster, uid: &str, _ns: &str) -> Vec<(ResourceId, String, String)> {
     cluster.store().dependents(uid)

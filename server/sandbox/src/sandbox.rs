@@ -2,10 +2,10 @@
 
 use crate::cluster::{Cluster, token_cluster_id};
 use crate::pace::Pace;
-use crate::runtime::Limits;
 use crate::tls::{TlsError, TlsListener, TlsMaterial};
 use parking_lot::RwLock;
 use std::collections::HashMap;
+use crate::runtime::Limits;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

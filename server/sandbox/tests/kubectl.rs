@@ -136,8 +136,7 @@ async fn kubectl_basics() {
     assert_eq!(e.ok(&["apply", "-f", &pod]).await, "pod/web created\n");
     assert_eq!(e.ok(&["apply", "-f", &pod]).await, "pod/web unchanged\n");
     assert_eq!(
-        e.ok(&["wait", "--for=condition=Ready", "pod/web", "--timeout=20s"])
-            .await,
+        e.ok(&["wait", "--for=condition=Ready", "pod/web", "--timeout=20s"]).await,
         "pod/web condition met\n"
     );
     assert_eq!(
@@ -298,8 +297,7 @@ async fn kubectl_apply_statefulset_scale_and_server_side() {
         e.ok(&["apply", "-f", &sts]).await,
         "service/db created\nstatefulset.apps/db created\n"
     );
-    e.ok(&["rollout", "status", "statefulset/db", "--timeout=20s"])
-        .await;
+    e.ok(&["rollout", "status", "statefulset/db", "--timeout=20s"]).await;
     assert_eq!(
         norm(&e.ok(&["get", "sts"]).await),
         "NAME READY AGE\ndb 1/1 AGE"
@@ -425,21 +423,9 @@ async fn kubectl_get_watch_prints_new_rows() {
         .expect("out");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let rows: Vec<String> = norm(&stdout).lines().map(String::from).collect();
-    assert_eq!(
-        rows.first().map(String::as_str),
-        Some("NAME READY STATUS RESTARTS AGE"),
-        "{stdout}"
-    );
-    assert_eq!(
-        rows.get(1).map(String::as_str),
-        Some("web 0/1 Pending 0 AGE"),
-        "{stdout}"
-    );
-    assert_eq!(
-        rows.last().map(String::as_str),
-        Some("web 1/1 Running 0 AGE"),
-        "{stdout}"
-    );
+    assert_eq!(rows.first().map(String::as_str), Some("NAME READY STATUS RESTARTS AGE"), "{stdout}");
+    assert_eq!(rows.get(1).map(String::as_str), Some("web 0/1 Pending 0 AGE"), "{stdout}");
+    assert_eq!(rows.last().map(String::as_str), Some("web 1/1 Running 0 AGE"), "{stdout}");
     // delete waits for the pod to be gone, via a watch with fieldSelector=metadata.name.
     assert_eq!(
         e.ok(&["delete", "pod", "web", "--wait=true"]).await,
@@ -463,8 +449,7 @@ async fn kubectl_typed_creates_and_namespace_lifecycle() {
         .await,
         "deployment.apps/web created\n"
     );
-    e.ok(&["rollout", "status", "deployment/web", "--timeout=20s"])
-        .await;
+    e.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]).await;
     assert_eq!(
         norm(&e.ok(&["get", "deploy", "web"]).await),
         "NAME READY UP-TO-DATE AVAILABLE AGE\nweb 2/2 2 2 AGE"
@@ -599,24 +584,16 @@ async fn kubectl_whoami_can_i_list_and_logs() {
         "{list}"
     );
     e.ok(&["run", "p", "--image=nginx"]).await;
-    e.ok(&["wait", "--for=condition=Ready", "pod/p", "--timeout=20s"])
-        .await;
+    e.ok(&["wait", "--for=condition=Ready", "pod/p", "--timeout=20s"]).await;
     let logs = e.run(&["logs", "p"]).await;
     assert_eq!(logs.code, 0, "{}", logs.stderr);
-    assert!(
-        logs.stdout
-            .contains("Configuration complete; ready for start up"),
-        "{}",
-        logs.stdout
-    );
+    assert!(logs.stdout.contains("Configuration complete; ready for start up"), "{}", logs.stdout);
     // A typo in the image: the container never starts, and logs say why.
     e.ok(&["run", "q", "--image=nginxx"]).await;
     let logs = e.run(&["logs", "q"]).await;
     assert_eq!(logs.code, 1);
     assert!(
-        logs.stderr.starts_with(
-            "Error from server (BadRequest): container \"q\" in pod \"q\" is waiting to start: "
-        ),
+        logs.stderr.starts_with("Error from server (BadRequest): container \"q\" in pod \"q\" is waiting to start: "),
         "{}",
         logs.stderr
     );

@@ -10,97 +10,40 @@ use scenario::{Kubectl, SECRET, env, eventually};
 async fn cordon_and_drain_move_a_deployment_off_a_node() {
     let e = env().await;
     let k = Kubectl::new(&e);
-    k.ok(&[
-        "create",
-        "deployment",
-        "web",
-        "--image=nginx:1.27",
-        "--replicas=3",
-    ])
-    .await;
-    k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"])
-        .await;
-    let ds = k
-        .ok(&["get", "ds", "-n", "kube-system", "--no-headers"])
-        .await;
+    k.ok(&["create", "deployment", "web", "--image=nginx:1.27", "--replicas=3"]).await;
+    k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]).await;
+    let ds = k.ok(&["get", "ds", "-n", "kube-system", "--no-headers"]).await;
     let proxy: Vec<&str> = ds
         .lines()
         .find(|l| l.starts_with("kube-proxy"))
         .map(|l| l.split_whitespace().collect())
         .unwrap_or_default();
-    assert_eq!(
-        proxy.get(1..6),
-        Some(&["4", "4", "4", "4", "4"][..]),
-        "{ds}"
-    );
+    assert_eq!(proxy.get(1..6), Some(&["4", "4", "4", "4", "4"][..]), "{ds}");
 
-    assert_eq!(
-        k.ok(&["cordon", "kind-worker"]).await,
-        "node/kind-worker cordoned\n"
-    );
+    assert_eq!(k.ok(&["cordon", "kind-worker"]).await, "node/kind-worker cordoned\n");
     let nodes = k.ok(&["get", "nodes", "--no-headers"]).await;
     assert!(
-        nodes.lines().any(|l| l
-            .split_whitespace()
-            .take(2)
-            .eq(["kind-worker", "Ready,SchedulingDisabled"])),
+        nodes.lines().any(|l| l.split_whitespace().take(2).eq(["kind-worker", "Ready,SchedulingDisabled"])),
         "{nodes}"
     );
 
     // Without --ignore-daemonsets kubectl refuses, like on kind.
     let refused = k.run(&["drain", "kind-worker", "--timeout=20s"]).await;
     assert_ne!(refused.code, 0);
-    assert!(
-        refused
-            .stderr
-            .contains("cannot delete DaemonSet-managed Pods"),
-        "{refused:?}"
-    );
-    let drained = k
-        .run(&[
-            "drain",
-            "kind-worker",
-            "--ignore-daemonsets",
-            "--timeout=30s",
-        ])
-        .await;
+    assert!(refused.stderr.contains("cannot delete DaemonSet-managed Pods"), "{refused:?}");
+    let drained = k.run(&["drain", "kind-worker", "--ignore-daemonsets", "--timeout=30s"]).await;
     assert_eq!(drained.code, 0, "{drained:?}");
-    assert!(
-        drained.stdout.contains("node/kind-worker drained"),
-        "{drained:?}"
-    );
+    assert!(drained.stdout.contains("node/kind-worker drained"), "{drained:?}");
 
-    k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"])
-        .await;
-    let wide = k
-        .ok(&["get", "pods", "-l", "app=web", "-o", "wide", "--no-headers"])
-        .await;
+    k.ok(&["rollout", "status", "deployment/web", "--timeout=20s"]).await;
+    let wide = k.ok(&["get", "pods", "-l", "app=web", "-o", "wide", "--no-headers"]).await;
     assert_eq!(wide.lines().count(), 3, "{wide}");
-    assert!(
-        !wide.contains("kind-worker "),
-        "no web pod left on the drained node: {wide}"
-    );
+    assert!(!wide.contains("kind-worker "), "no web pod left on the drained node: {wide}");
     let proxies = k
-        .ok(&[
-            "get",
-            "pods",
-            "-n",
-            "kube-system",
-            "-l",
-            "k8s-app=kube-proxy",
-            "-o",
-            "wide",
-            "--no-headers",
-        ])
+        .ok(&["get", "pods", "-n", "kube-system", "-l", "k8s-app=kube-proxy", "-o", "wide", "--no-headers"])
         .await;
-    assert!(
-        proxies.contains("kind-worker "),
-        "the DaemonSet pod stays: {proxies}"
-    );
-    assert_eq!(
-        k.ok(&["uncordon", "kind-worker"]).await,
-        "node/kind-worker uncordoned\n"
-    );
+    assert!(proxies.contains("kind-worker "), "the DaemonSet pod stays: {proxies}");
+    assert_eq!(k.ok(&["uncordon", "kind-worker"]).await, "node/kind-worker uncordoned\n");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -169,47 +112,20 @@ spec:
         k.ok(&["apply", "-f", &path]).await,
         "service/mysql created\nstatefulset.apps/mysql created\n"
     );
-    k.ok(&["rollout", "status", "statefulset/mysql", "--timeout=30s"])
-        .await;
-    let pvcs = k
-        .ok(&[
-            "get",
-            "pvc",
-            "--no-headers",
-            "-o",
-            "custom-columns=N:.metadata.name,S:.status.phase",
-        ])
-        .await;
+    k.ok(&["rollout", "status", "statefulset/mysql", "--timeout=30s"]).await;
+    let pvcs = k.ok(&["get", "pvc", "--no-headers", "-o", "custom-columns=N:.metadata.name,S:.status.phase"]).await;
     assert_eq!(pvcs, "data-mysql-0   Bound\ndata-mysql-1   Bound\n");
     let sql = |q: &'static str| {
         let k = &k;
         async move {
-            k.run(&[
-                "exec",
-                "mysql-0",
-                "--",
-                "mysql",
-                "-uroot",
-                "-pchange-me",
-                "-N",
-                "-e",
-                q,
-            ])
-            .await
+            k.run(&["exec", "mysql-0", "--", "mysql", "-uroot", "-pchange-me", "-N", "-e", q]).await
         }
     };
-    let created = sql(
-        "CREATE DATABASE shop; CREATE TABLE shop.t (id INT); INSERT INTO shop.t VALUES (1),(2),(3)",
-    )
-    .await;
+    let created = sql("CREATE DATABASE shop; CREATE TABLE shop.t (id INT); INSERT INTO shop.t VALUES (1),(2),(3)").await;
     assert_eq!(created.code, 0, "{created:?}");
 
-    assert_eq!(
-        k.ok(&["delete", "pod", "mysql-0"]).await,
-        "pod \"mysql-0\" deleted\n"
-    );
-    k.ok(&["rollout", "status", "statefulset/mysql", "--timeout=30s"])
-        .await;
+    assert_eq!(k.ok(&["delete", "pod", "mysql-0"]).await, "pod \"mysql-0\" deleted\n");
+    k.ok(&["rollout", "status", "statefulset/mysql", "--timeout=30s"]).await;
     eventually("mysql-0 answers again", || async {
         let r = sql("SELECT COUNT(*) FROM shop.t").await;
         (r.code == 0).then_some(r.stdout)
@@ -221,19 +137,7 @@ spec:
 
     // DNS names of the pods behind the headless Service, from inside the cluster.
     let r = k
-        .run(&[
-            "exec",
-            "mysql-1",
-            "--",
-            "mysql",
-            "-h",
-            "mysql-0.mysql",
-            "-uroot",
-            "-pchange-me",
-            "-N",
-            "-e",
-            "SELECT @@hostname",
-        ])
+        .run(&["exec", "mysql-1", "--", "mysql", "-h", "mysql-0.mysql", "-uroot", "-pchange-me", "-N", "-e", "SELECT @@hostname"])
         .await;
     assert_eq!((r.code, r.stdout.as_str()), (0, "mysql-0\n"), "{r:?}");
 
@@ -244,14 +148,6 @@ spec:
         (r.code != 0).then_some(())
     })
     .await;
-    let pvcs = k
-        .ok(&[
-            "get",
-            "pvc",
-            "--no-headers",
-            "-o",
-            "custom-columns=N:.metadata.name",
-        ])
-        .await;
+    let pvcs = k.ok(&["get", "pvc", "--no-headers", "-o", "custom-columns=N:.metadata.name"]).await;
     assert_eq!(pvcs, "data-mysql-0\ndata-mysql-1\n");
 }

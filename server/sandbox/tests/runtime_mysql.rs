@@ -25,11 +25,7 @@ async fn without_a_volume_the_rows_die_with_the_pod() {
     e.mysql_ready("mysql").await;
     let out = e.sql("mysql", COUNT).await;
     assert_eq!(out.code, 1);
-    assert!(
-        out.stderr
-            .contains("ERROR 1146 (42S02) at line 1: Table 'shop.orders' doesn't exist"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("ERROR 1146 (42S02) at line 1: Table 'shop.orders' doesn't exist"), "{out:?}");
     let dbs = e.sql("mysql", "SHOW DATABASES").await.stdout;
     assert!(!dbs.contains("shop"), "{dbs}");
 }
@@ -52,10 +48,7 @@ async fn an_empty_dir_also_dies_with_the_pod() {
     e.apply(&pod).await;
     e.mysql_ready("mysql").await;
     let out = e.sql("mysql", COUNT).await;
-    assert!(
-        out.stderr.contains("Table 'shop.orders' doesn't exist"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("Table 'shop.orders' doesn't exist"), "{out:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -74,13 +67,7 @@ async fn without_a_root_password_mysql_crash_loops_and_says_why() {
     })
     .await;
     let logs = pods
-        .logs(
-            "nopass",
-            &kube::api::LogParams {
-                previous: true,
-                ..Default::default()
-            },
-        )
+        .logs("nopass", &kube::api::LogParams { previous: true, ..Default::default() })
         .await
         .expect("previous logs");
     assert!(

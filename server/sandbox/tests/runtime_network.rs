@@ -66,10 +66,7 @@ async fn a_clusterip_in_front_of_three_separate_databases_gives_inconsistent_ans
     e.apply(MYSQL_DEPLOYMENT).await;
     let pods = e.pods();
     let names: Vec<String> = eventually("three ready mysql pods", || async {
-        let list = pods
-            .list(&kube::api::ListParams::default().labels("app=mysql"))
-            .await
-            .ok()?;
+        let list = pods.list(&kube::api::ListParams::default().labels("app=mysql")).await.ok()?;
         let ready: Vec<String> = list
             .items
             .iter()
@@ -88,31 +85,13 @@ async fn a_clusterip_in_front_of_three_separate_databases_gives_inconsistent_ans
     let mut hosts = std::collections::BTreeSet::new();
     for _ in 0..30 {
         let out = e
-            .exec(
-                &names[0],
-                &[
-                    "mysql",
-                    "-h",
-                    "mysql",
-                    "-uroot",
-                    "-pchange-me",
-                    "-N",
-                    "-e",
-                    "SELECT @@hostname",
-                ],
-            )
+            .exec(&names[0], &["mysql", "-h", "mysql", "-uroot", "-pchange-me", "-N", "-e", "SELECT @@hostname"])
             .await;
         assert_eq!(out.code, 0, "{out:?}");
         hosts.insert(out.stdout.trim().to_string());
     }
-    assert!(
-        hosts.len() >= 2,
-        "a ClusterIP spreads connections: {hosts:?}"
-    );
-    assert!(
-        hosts.iter().all(|h| names.contains(h)),
-        "{hosts:?} vs {names:?}"
-    );
+    assert!(hosts.len() >= 2, "a ClusterIP spreads connections: {hosts:?}");
+    assert!(hosts.iter().all(|h| names.contains(h)), "{hosts:?} vs {names:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,31 +154,16 @@ spec:
         (o.code == 0).then_some(o)
     })
     .await;
-    assert!(
-        out.stdout.contains("Name:\tweb.default.svc.cluster.local"),
-        "{out:?}"
-    );
-    assert!(
-        out.stdout.contains(&format!("Address: {cluster_ip}")),
-        "{out:?}"
-    );
+    assert!(out.stdout.contains("Name:\tweb.default.svc.cluster.local"), "{out:?}");
+    assert!(out.stdout.contains(&format!("Address: {cluster_ip}")), "{out:?}");
 
     let out = lookup("web-headless").await;
-    assert!(
-        out.stdout.contains(&format!("Address: {pod_ip}")),
-        "headless → pod IPs: {out:?}"
-    );
+    assert!(out.stdout.contains(&format!("Address: {pod_ip}")), "headless → pod IPs: {out:?}");
     let out = lookup("web-0.web-headless.default.svc.cluster.local").await;
-    assert!(
-        out.stdout.contains(&format!("Address: {pod_ip}")),
-        "pod FQDN: {out:?}"
-    );
+    assert!(out.stdout.contains(&format!("Address: {pod_ip}")), "pod FQDN: {out:?}");
     let out = lookup("nope").await;
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(
-        out.stdout.contains("NXDOMAIN") || out.stderr.contains("NXDOMAIN"),
-        "{out:?}"
-    );
+    assert!(out.stdout.contains("NXDOMAIN") || out.stderr.contains("NXDOMAIN"), "{out:?}");
 
     // And HTTP through the ClusterIP reaches nginx.
     let out = e.exec("client", &["wget", "-qO-", "http://web"]).await;

@@ -18,10 +18,7 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -60,12 +57,7 @@ async fn a_fresh_cluster_has_kinds_nodes_and_running_system_pods() {
         .collect();
     assert_eq!(
         names,
-        [
-            "kind-control-plane",
-            "kind-worker",
-            "kind-worker2",
-            "kind-worker3"
-        ]
+        ["kind-control-plane", "kind-worker", "kind-worker2", "kind-worker3"]
     );
     let pods: Api<Pod> = Api::namespaced(cluster.client(), "kube-system");
     eventually("system pods running", || {
@@ -88,12 +80,9 @@ async fn a_pod_is_scheduled_to_a_worker_and_runs_with_the_kubelets_events() {
     let cluster = Sandbox::default().create_cluster();
     let client = cluster.client();
     let pods: Api<Pod> = Api::default_namespaced(client.clone());
-    pods.create(
-        &PostParams::default(),
-        &pod("web", "registry.k8s.io/pause:3.10"),
-    )
-    .await
-    .expect("create");
+    pods.create(&PostParams::default(), &pod("web", "registry.k8s.io/pause:3.10"))
+        .await
+        .expect("create");
     let running = eventually("web running and ready", || {
         let pods = pods.clone();
         async move {
@@ -113,29 +102,20 @@ async fn a_pod_is_scheduled_to_a_worker_and_runs_with_the_kubelets_events() {
     assert_ne!(node, "kind-control-plane", "the control plane is tainted");
     let ip = running.status.clone().and_then(|s| s.pod_ip).expect("ip");
     assert!(ip.starts_with("10.244."), "{ip}");
-    let reasons: Vec<String> = events_for(&client, "web")
-        .await
-        .into_iter()
-        .map(|e| e.0)
-        .collect();
+    let reasons: Vec<String> = events_for(&client, "web").await.into_iter().map(|e| e.0).collect();
     for r in ["Scheduled", "Pulling", "Pulled", "Created", "Started"] {
         assert!(reasons.iter().any(|x| x == r), "missing {r} in {reasons:?}");
     }
     // Deleting it stops the container and removes the pod; a new pod gets a new IP.
-    pods.delete("web", &DeleteParams::default())
-        .await
-        .expect("delete");
+    pods.delete("web", &DeleteParams::default()).await.expect("delete");
     eventually("web gone", || {
         let pods = pods.clone();
         async move { pods.get_opt("web").await.ok()?.is_none().then_some(()) }
     })
     .await;
-    pods.create(
-        &PostParams::default(),
-        &pod("web", "registry.k8s.io/pause:3.10"),
-    )
-    .await
-    .expect("create again");
+    pods.create(&PostParams::default(), &pod("web", "registry.k8s.io/pause:3.10"))
+        .await
+        .expect("create again");
     let again = eventually("web running again", || {
         let pods = pods.clone();
         async move { pods.get("web").await.ok()?.status?.pod_ip }
@@ -155,22 +135,14 @@ async fn an_unknown_image_goes_to_image_pull_back_off() {
         let pods = pods.clone();
         async move {
             let st = pods.get("typo").await.ok()?.status?;
-            let reason = st
-                .container_statuses?
-                .first()?
-                .state
-                .clone()?
-                .waiting?
-                .reason?;
+            let reason = st.container_statuses?.first()?.state.clone()?.waiting?.reason?;
             (reason == "ImagePullBackOff" && st.phase.as_deref() == Some("Pending")).then_some(())
         }
     })
     .await;
     let events = events_for(&cluster.client(), "typo").await;
     assert!(
-        events
-            .iter()
-            .any(|(r, m)| r == "Failed" && m.contains("pull access denied")),
+        events.iter().any(|(r, m)| r == "Failed" && m.contains("pull access denied")),
         "{events:?}"
     );
 }
@@ -183,9 +155,7 @@ async fn an_impossible_node_selector_is_failed_scheduling_with_the_real_message(
     if let Some(spec) = p.spec.as_mut() {
         spec.node_selector = Some([("disk".to_string(), "ssd".to_string())].into());
     }
-    pods.create(&PostParams::default(), &p)
-        .await
-        .expect("create");
+    pods.create(&PostParams::default(), &p).await.expect("create");
     let msg = eventually("FailedScheduling", || {
         let client = cluster.client();
         async move {
@@ -207,12 +177,9 @@ async fn an_impossible_node_selector_is_failed_scheduling_with_the_real_message(
 async fn a_lost_node_goes_not_ready_and_its_pods_are_evicted_but_stay_terminating() {
     let cluster = Sandbox::default().create_cluster();
     let pods: Api<Pod> = Api::default_namespaced(cluster.client());
-    pods.create(
-        &PostParams::default(),
-        &pod("victim", "registry.k8s.io/pause:3.10"),
-    )
-    .await
-    .expect("create");
+    pods.create(&PostParams::default(), &pod("victim", "registry.k8s.io/pause:3.10"))
+        .await
+        .expect("create");
     let node = eventually("victim running", || {
         let pods = pods.clone();
         async move {
@@ -228,32 +195,18 @@ async fn a_lost_node_goes_not_ready_and_its_pods_are_evicted_but_stay_terminatin
         let node = node.clone();
         async move {
             let n = nodes.get(&node).await.ok()?;
-            let ready = n
-                .status?
-                .conditions?
-                .into_iter()
-                .find(|c| c.type_ == "Ready")?;
+            let ready = n.status?.conditions?.into_iter().find(|c| c.type_ == "Ready")?;
             (ready.status == "Unknown").then_some(())
         }
     })
     .await;
     eventually("victim terminating", || {
         let pods = pods.clone();
-        async move {
-            pods.get("victim")
-                .await
-                .ok()?
-                .metadata
-                .deletion_timestamp
-                .map(|_| ())
-        }
+        async move { pods.get("victim").await.ok()?.metadata.deletion_timestamp.map(|_| ()) }
     })
     .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(
-        pods.get_opt("victim").await.expect("get").is_some(),
-        "no kubelet confirms the deletion"
-    );
+    assert!(pods.get_opt("victim").await.expect("get").is_some(), "no kubelet confirms the deletion");
     cluster.restore_node(&node).expect("restore");
     eventually("victim gone after the node is back", || {
         let pods = pods.clone();
@@ -277,8 +230,7 @@ async fn a_cluster_refuses_objects_beyond_its_limit_with_a_clear_forbidden() {
     let cms: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::default_namespaced(cluster.client());
     let mut refused = None;
     for i in 0..100 {
-        let cm =
-            serde_json::from_value(json!({"metadata": {"name": format!("c{i}")}})).expect("cm");
+        let cm = serde_json::from_value(json!({"metadata": {"name": format!("c{i}")}})).expect("cm");
         if let Err(kube::Error::Api(s)) = cms.create(&PostParams::default(), &cm).await {
             refused = Some(s);
             break;
@@ -286,9 +238,5 @@ async fn a_cluster_refuses_objects_beyond_its_limit_with_a_clear_forbidden() {
     }
     let s = refused.expect("the limit is enforced");
     assert_eq!(s.code, 403);
-    assert!(
-        s.message.contains("its limit; delete some first"),
-        "{}",
-        s.message
-    );
+    assert!(s.message.contains("its limit; delete some first"), "{}", s.message);
 }

@@ -69,10 +69,7 @@ async fn a_statefulset_pod_comes_back_with_the_same_name_claim_and_rows() {
     e.apply(STATEFULSET).await;
     let first = e.mysql_ready("mysql-0").await;
     let claims: Api<PersistentVolumeClaim> = Api::default_namespaced(e.client.clone());
-    let pvc = claims
-        .get("data-mysql-0")
-        .await
-        .expect("claim data-mysql-0");
+    let pvc = claims.get("data-mysql-0").await.expect("claim data-mysql-0");
     let status = pvc.status.clone().and_then(|s| s.phase);
     assert_eq!(status.as_deref(), Some("Bound"));
     assert_eq!(e.sql("mysql-0", INSERT).await.code, 0);
@@ -108,10 +105,7 @@ async fn a_claim_mounted_at_the_wrong_path_keeps_nothing() {
     e.apply(&pod).await;
     e.mysql_ready("mysql").await;
     let out = e.sql("mysql", COUNT).await;
-    assert!(
-        out.stderr.contains("Table 'shop.orders' doesn't exist"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains("Table 'shop.orders' doesn't exist"), "{out:?}");
     // The claim itself was fine: files written to /data are still there.
     let ls = e.exec("mysql", &["ls", "/data"]).await;
     assert_eq!(ls.code, 0, "{ls:?}");
@@ -172,14 +166,8 @@ spec:
     };
     let kept_pv = eventually("kept bound", || volume_of("kept")).await;
     let dropped_pv = eventually("dropped bound", || volume_of("dropped")).await;
-    claims
-        .delete("kept", &Default::default())
-        .await
-        .expect("delete kept");
-    claims
-        .delete("dropped", &Default::default())
-        .await
-        .expect("delete dropped");
+    claims.delete("kept", &Default::default()).await.expect("delete kept");
+    claims.delete("dropped", &Default::default()).await.expect("delete dropped");
     let pvs: Api<PersistentVolume> = Api::all(e.client.clone());
     eventually("kept PV released", || async {
         let pv = pvs.get(&kept_pv).await.ok()?;

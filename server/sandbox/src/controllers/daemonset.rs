@@ -56,10 +56,7 @@ impl Controller for DaemonSetController {
         for node in cx.list(*ids::NODES, None) {
             let node_name = meta::name_of(&node).to_string();
             let eligible = eligible(template, &node);
-            let on_node: Vec<_> = pods
-                .iter()
-                .filter(|p| pinned_node(p) == Some(node_name.as_str()))
-                .collect();
+            let on_node: Vec<_> = pods.iter().filter(|p| pinned_node(p) == Some(node_name.as_str())).collect();
             if !eligible {
                 for p in on_node {
                     cx.delete(*ids::PODS, &key.namespace, meta::name_of(p), "Background");
@@ -75,12 +72,7 @@ impl Controller for DaemonSetController {
                     ready += 1;
                 }
                 for extra in live.iter().skip(1) {
-                    cx.delete(
-                        *ids::PODS,
-                        &key.namespace,
-                        meta::name_of(extra),
-                        "Background",
-                    );
+                    cx.delete(*ids::PODS, &key.namespace, meta::name_of(extra), "Background");
                 }
             }
         }
@@ -118,27 +110,20 @@ fn eligible(template: &Value, node: &Value) -> bool {
     {
         return false;
     }
-    let tolerations = template["spec"]["tolerations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    node["spec"]["taints"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .all(|t| {
-            let key = t["key"].as_str().unwrap_or_default();
-            let effect = t["effect"].as_str().unwrap_or_default();
-            effect == "PreferNoSchedule"
-                || key.starts_with("node.kubernetes.io/")
-                || tolerations.iter().any(|tol| {
-                    let op = tol["operator"].as_str().unwrap_or("Equal");
-                    let key_ok = (tol["key"].is_null() && op == "Exists") || tol["key"] == key;
-                    let value_ok = op == "Exists" || tol["value"] == t["value"];
-                    let effect_ok = tol["effect"].is_null() || tol["effect"] == effect;
-                    key_ok && value_ok && effect_ok
-                })
-        })
+    let tolerations = template["spec"]["tolerations"].as_array().cloned().unwrap_or_default();
+    node["spec"]["taints"].as_array().into_iter().flatten().all(|t| {
+        let key = t["key"].as_str().unwrap_or_default();
+        let effect = t["effect"].as_str().unwrap_or_default();
+        effect == "PreferNoSchedule"
+            || key.starts_with("node.kubernetes.io/")
+            || tolerations.iter().any(|tol| {
+                let op = tol["operator"].as_str().unwrap_or("Equal");
+                let key_ok = (tol["key"].is_null() && op == "Exists") || tol["key"] == key;
+                let value_ok = op == "Exists" || tol["value"] == t["value"];
+                let effect_ok = tol["effect"].is_null() || tol["effect"] == effect;
+                key_ok && value_ok && effect_ok
+            })
+    })
 }
 
 fn create_pod(cx: &Cx, ds: &Value, node: &str) {
@@ -152,10 +137,7 @@ fn create_pod(cx: &Cx, ds: &Value, node: &str) {
             "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node]}]}]
         }
     });
-    let mut tolerations = pod["spec"]["tolerations"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let mut tolerations = pod["spec"]["tolerations"].as_array().cloned().unwrap_or_default();
     for (key, effect) in [
         ("node.kubernetes.io/not-ready", "NoExecute"),
         ("node.kubernetes.io/unreachable", "NoExecute"),

@@ -203,9 +203,7 @@ async fn run(
             }
             if !settled && queues.iter().all(|q| q.pending.is_empty()) {
                 let soon = Instant::now() + SETTLE_WINDOW;
-                let busy = queues
-                    .iter()
-                    .any(|q| q.timers.values().any(|at| *at <= soon));
+                let busy = queues.iter().any(|q| q.timers.values().any(|at| *at <= soon));
                 if !busy {
                     settled = true;
                     cx.cluster().booted();

@@ -103,11 +103,7 @@ fn endpoint_host(cluster: &Cluster, ns: &str, svc: &str, host: &str) -> Vec<Ipv4
 
 /// The addresses DNS publishes for a Service: its Endpoints' ready addresses (the endpoints
 /// controller already moves not-ready ones into `addresses` when publishNotReadyAddresses is set).
-pub fn endpoint_addresses(
-    cluster: &Cluster,
-    ns: &str,
-    svc: &str,
-) -> Vec<(Ipv4Addr, Option<String>)> {
+pub fn endpoint_addresses(cluster: &Cluster, ns: &str, svc: &str) -> Vec<(Ipv4Addr, Option<String>)> {
     let Some(ep) = cluster.store().get(*ids::ENDPOINTS, ns, svc) else {
         return Vec::new();
     };

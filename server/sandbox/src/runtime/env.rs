@@ -151,9 +151,9 @@ fn value_from(
             "metadata.namespace" => md["namespace"].as_str().map(String::from),
             "metadata.uid" => md["uid"].as_str().map(String::from),
             "spec.nodeName" => pod["spec"]["nodeName"].as_str().map(String::from),
-            "spec.serviceAccountName" => {
-                pod["spec"]["serviceAccountName"].as_str().map(String::from)
-            }
+            "spec.serviceAccountName" => pod["spec"]["serviceAccountName"]
+                .as_str()
+                .map(String::from),
             "status.podIP" => Some(pod_ip.to_string()),
             "status.hostIP" => Some(host_ip.to_string()),
             other => label_ref(md, other),
@@ -171,11 +171,7 @@ fn label_ref(md: &Value, path: &str) -> Option<String> {
     let (field, key) = if let Some(r) = path.strip_prefix("metadata.labels['") {
         ("labels", r.strip_suffix("']")?)
     } else {
-        (
-            "annotations",
-            path.strip_prefix("metadata.annotations['")?
-                .strip_suffix("']")?,
-        )
+        ("annotations", path.strip_prefix("metadata.annotations['")?.strip_suffix("']")?)
     };
     md[field][key].as_str().map(String::from)
 }
@@ -233,47 +229,24 @@ fn service_links(cluster: &Cluster, ns: &str, env: &mut Vec<(String, String)>) {
 }
 
 /// Docker-link style variables (`MYSQL_SERVICE_HOST`, `MYSQL_PORT_3306_TCP`, ...).
-fn service_links_for(
-    cluster: &Cluster,
-    ns: &str,
-    only: Option<&str>,
-    env: &mut Vec<(String, String)>,
-) {
+fn service_links_for(cluster: &Cluster, ns: &str, only: Option<&str>, env: &mut Vec<(String, String)>) {
     let (services, _) = cluster.store().list(*ids::SERVICES, Some(ns));
     for svc in services {
         let name = svc["metadata"]["name"].as_str().unwrap_or_default();
         if only.is_some_and(|o| o != name) {
             continue;
         }
-        let Some(ip) = svc["spec"]["clusterIP"]
-            .as_str()
-            .filter(|ip| *ip != "None" && !ip.is_empty())
-        else {
+        let Some(ip) = svc["spec"]["clusterIP"].as_str().filter(|ip| *ip != "None" && !ip.is_empty()) else {
             continue;
         };
         let prefix = name.to_ascii_uppercase().replace('-', "_");
-        let ports: Vec<&Value> = svc["spec"]["ports"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .collect();
+        let ports: Vec<&Value> = svc["spec"]["ports"].as_array().into_iter().flatten().collect();
         let Some(first) = ports.first() else { continue };
         let first_port = first["port"].as_u64().unwrap_or_default();
         set(env, format!("{prefix}_SERVICE_HOST"), ip.into());
-        set(
-            env,
-            format!("{prefix}_SERVICE_PORT"),
-            first_port.to_string(),
-        );
-        let proto = first["protocol"]
-            .as_str()
-            .unwrap_or("TCP")
-            .to_ascii_lowercase();
-        set(
-            env,
-            format!("{prefix}_PORT"),
-            format!("{proto}://{ip}:{first_port}"),
-        );
+        set(env, format!("{prefix}_SERVICE_PORT"), first_port.to_string());
+        let proto = first["protocol"].as_str().unwrap_or("TCP").to_ascii_lowercase();
+        set(env, format!("{prefix}_PORT"), format!("{proto}://{ip}:{first_port}"));
         for p in &ports {
             let port = p["port"].as_u64().unwrap_or_default();
             let proto_up = p["protocol"].as_str().unwrap_or("TCP").to_string();
@@ -304,13 +277,7 @@ mod tests {
     #[test]
     fn label_refs_read_labels_and_annotations() {
         let md = serde_json::json!({"labels": {"app": "mysql"}, "annotations": {"a": "b"}});
-        assert_eq!(
-            label_ref(&md, "metadata.labels['app']").as_deref(),
-            Some("mysql")
-        );
-        assert_eq!(
-            label_ref(&md, "metadata.annotations['a']").as_deref(),
-            Some("b")
-        );
+        assert_eq!(label_ref(&md, "metadata.labels['app']").as_deref(), Some("mysql"));
+        assert_eq!(label_ref(&md, "metadata.annotations['a']").as_deref(), Some("b"));
     }
 }

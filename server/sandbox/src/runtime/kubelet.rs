@@ -43,10 +43,7 @@ impl Controller for Kubelet {
         let res = event.resource;
         if res == *ids::PODS {
             out.push(Key::new(&event.namespace, meta::name_of(&event.object)));
-        } else if res == *ids::PVCS
-            || res == *ids::CONFIGMAPS
-            || res == *ids::SECRETS
-            || res == *ids::PVS
+        } else if res == *ids::PVCS || res == *ids::CONFIGMAPS || res == *ids::SECRETS || res == *ids::PVS
         {
             // A pod waiting for a volume or a Secret may now start.
             let ns = (!event.namespace.is_empty()).then_some(event.namespace.as_str());
@@ -98,10 +95,7 @@ impl Controller for Kubelet {
         let rt = match existing {
             Some(p) => p,
             None => {
-                if matches!(
-                    pod["status"]["phase"].as_str(),
-                    Some("Succeeded" | "Failed")
-                ) {
+                if matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed")) {
                     return Requeue::Done;
                 }
                 match admit(cx, runtime, &pod, &node) {
@@ -173,14 +167,11 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
     if let Err(msg) = start::prepare_volumes(cluster, &runtime.layout, pod, node) {
         cx.event(pod, EventType::Warning, "FailedMount", &msg, &src);
         write_status(cx, pod, waiting_status(pod, "ContainerCreating"));
-        return Err(Requeue::After(
-            pace.delay(RETRY).max(Duration::from_millis(200)),
-        ));
+        return Err(Requeue::After(pace.delay(RETRY).max(Duration::from_millis(200))));
     }
     let now = Instant::now();
     let ip = runtime.allocate_ip(node);
-    let host_ip =
-        super::nodes::node_spec(node).map_or(std::net::Ipv4Addr::new(172, 18, 0, 9), |n| n.address);
+    let host_ip = super::nodes::node_spec(node).map_or(std::net::Ipv4Addr::new(172, 18, 0, 9), |n| n.address);
     let mut containers = Vec::new();
     for (field, init) in [("initContainers", true), ("containers", false)] {
         for c in pod["spec"][field].as_array().into_iter().flatten() {
@@ -199,23 +190,11 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
                 );
                 pace.delay(CREATE)
             } else {
-                cx.event(
-                    pod,
-                    EventType::Normal,
-                    "Pulling",
-                    &format!("Pulling image \"{image}\""),
-                    &src,
-                );
+                cx.event(pod, EventType::Normal, "Pulling", &format!("Pulling image \"{image}\""), &src);
                 pace.delay(PULL)
             };
-            let has_init = pod["spec"]["initContainers"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty());
-            let reason = if !init && has_init {
-                "PodInitializing"
-            } else {
-                "ContainerCreating"
-            };
+            let has_init = pod["spec"]["initContainers"].as_array().is_some_and(|a| !a.is_empty());
+            let reason = if !init && has_init { "PodInitializing" } else { "ContainerCreating" };
             containers.push(ContainerRt {
                 name,
                 init,
@@ -263,10 +242,7 @@ fn sync(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: &Arc<PodRt>) -> Requeu
     let pace = cluster.pace();
     let now = Instant::now();
     let src = source(&rt.node);
-    let policy = pod["spec"]["restartPolicy"]
-        .as_str()
-        .unwrap_or("Always")
-        .to_string();
+    let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always").to_string();
     let mut next: Option<Duration> = None;
     let mut soonest = |d: Duration| {
         next = Some(next.map_or(d, |n: Duration| n.min(d)));
@@ -285,18 +261,7 @@ fn sync(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: &Arc<PodRt>) -> Requeu
                 continue;
             }
             let spec = container_spec(pod, &cs[i].name, init);
-            step(
-                cx,
-                runtime,
-                pod,
-                rt,
-                &mut cs[i],
-                &spec,
-                &policy,
-                now,
-                &mut events,
-                &mut soonest,
-            );
+            step(cx, runtime, pod, rt, &mut cs[i], &spec, &policy, now, &mut events, &mut soonest);
             if init && !done_ok(&cs[i]) {
                 break;
             }
@@ -352,16 +317,7 @@ fn step(
         CState::Running { started } => {
             let running_for = (chrono::Utc::now() - started).to_std().unwrap_or_default();
             let exec = c.exec_env.clone();
-            let liveness = probes::tick(
-                runtime,
-                pace,
-                rt,
-                spec,
-                &c.probe,
-                exec.as_ref(),
-                running_for,
-                Kind::Liveness,
-            );
+            let liveness = probes::tick(runtime, pace, rt, spec, &c.probe, exec.as_ref(), running_for, Kind::Liveness);
             if let Some(d) = liveness {
                 soonest(d);
                 let l = c.probe.liveness.lock().clone();
@@ -369,10 +325,7 @@ fn step(
                     events.push((
                         EventType::Normal,
                         "Killing",
-                        format!(
-                            "Container {} failed liveness probe, will be restarted",
-                            c.name
-                        ),
+                        format!("Container {} failed liveness probe, will be restarted", c.name),
                     ));
                     if let Some(s) = &c.signals {
                         let _ = s.send(Signal::Kill);
@@ -380,28 +333,12 @@ fn step(
                     c.probe.liveness.lock().failures = 0;
                 }
             }
-            match probes::tick(
-                runtime,
-                pace,
-                rt,
-                spec,
-                &c.probe,
-                exec.as_ref(),
-                running_for,
-                Kind::Readiness,
-            ) {
+            match probes::tick(runtime, pace, rt, spec, &c.probe, exec.as_ref(), running_for, Kind::Readiness) {
                 Some(d) => {
                     soonest(d);
                     let r = c.probe.readiness.lock().clone();
-                    if !r.passing
-                        && r.failures > 0
-                        && let Some(m) = &r.last_message
-                    {
-                        events.push((
-                            EventType::Warning,
-                            "Unhealthy",
-                            format!("Readiness probe failed: {m}"),
-                        ));
+                    if !r.passing && r.failures > 0 && let Some(m) = &r.last_message {
+                        events.push((EventType::Warning, "Unhealthy", format!("Readiness probe failed: {m}")));
                     }
                     c.ready = r.passing;
                 }
@@ -419,18 +356,12 @@ fn step(
             }
             c.last = Some(t);
             c.restarts += 1;
-            let old_layer = runtime
-                .layout
-                .container_layer(&rt.node, &rt.uid, &c.name, c.instance);
+            let old_layer = runtime.layout.container_layer(&rt.node, &rt.uid, &c.name, c.instance);
             c.instance += 1;
             c.previous_log = Some(std::mem::take(&mut c.log));
             // The previous instance's writable layer goes with it, like a replaced container.
             let _ = std::fs::remove_dir_all(old_layer);
-            let backoff = if c.restarts <= 1 {
-                Duration::ZERO
-            } else {
-                pace.crash_backoff(c.restarts - 1)
-            };
+            let backoff = if c.restarts <= 1 { Duration::ZERO } else { pace.crash_backoff(c.restarts - 1) };
             if backoff.is_zero() {
                 start_instance(cx, runtime, pod, rt, c, spec, events, soonest);
             } else {
@@ -447,10 +378,7 @@ fn step(
                 events.push((
                     EventType::Warning,
                     "BackOff",
-                    format!(
-                        "Back-off restarting failed container {} in pod {pod_ref}",
-                        c.name
-                    ),
+                    format!("Back-off restarting failed container {} in pod {pod_ref}", c.name),
                 ));
                 c.not_before = now + backoff;
                 soonest(backoff);
@@ -507,16 +435,8 @@ fn start_instance(
                 message: Some(format!("failed to pull and unpack image \"{reference}\"")),
             };
         } else {
-            events.push((
-                EventType::Normal,
-                "BackOff",
-                format!("Back-off pulling image \"{image}\""),
-            ));
-            events.push((
-                EventType::Warning,
-                "Failed",
-                "Error: ImagePullBackOff".into(),
-            ));
+            events.push((EventType::Normal, "BackOff", format!("Back-off pulling image \"{image}\"")));
+            events.push((EventType::Warning, "Failed", "Error: ImagePullBackOff".into()));
             c.state = CState::Waiting {
                 reason: "ImagePullBackOff".into(),
                 message: Some(format!("Back-off pulling image \"{image}\"")),
@@ -540,14 +460,7 @@ fn start_instance(
         c.pull_failures = 0;
     }
     let hostname = start::hostname(pod);
-    let env = match super::env::build(
-        cluster,
-        pod,
-        spec,
-        &rt.ip.to_string(),
-        &rt.host_ip.to_string(),
-        &hostname,
-    ) {
+    let env = match super::env::build(cluster, pod, spec, &rt.ip.to_string(), &rt.host_ip.to_string(), &hostname) {
         Ok(e) => e,
         Err(e) => {
             c.state = CState::Waiting {
@@ -572,9 +485,7 @@ fn start_instance(
     // System images (distroless components) get no files; nothing can exec into them anyway.
     let prepared = match kind {
         ImageKind::System => Ok(kubedojo_images::ContainerFs::new(
-            runtime
-                .layout
-                .container_layer(&rt.node, &rt.uid, &c.name, c.instance),
+            runtime.layout.container_layer(&rt.node, &rt.uid, &c.name, c.instance),
             Vec::new(),
         )),
         ImageKind::App(image) => start::app_fs(runtime, image, pod, rt, spec, c.instance, &volumes),
@@ -600,18 +511,10 @@ fn start_instance(
         workdir: spec["workingDir"].as_str().unwrap_or("/").to_string(),
         net: runtime.network_for(cluster, rt),
     };
-    events.push((
-        EventType::Normal,
-        "Created",
-        format!("Created container: {}", c.name),
-    ));
+    events.push((EventType::Normal, "Created", format!("Created container: {}", c.name)));
     match start::launch(runtime, rt, c, kind, spec, exec) {
         Ok(()) => {
-            events.push((
-                EventType::Normal,
-                "Started",
-                format!("Started container {}", c.name),
-            ));
+            events.push((EventType::Normal, "Started", format!("Started container {}", c.name)));
             if !spec["readinessProbe"].is_object() && !c.init {
                 c.ready = true;
             }
@@ -650,13 +553,7 @@ fn pod_status_reference(image: &str) -> String {
 }
 
 /// A pod being deleted: SIGTERM, wait for the grace period, SIGKILL, then remove it.
-fn terminate(
-    cx: &Cx,
-    runtime: &Arc<Runtime>,
-    pod: &Value,
-    rt: Option<&Arc<PodRt>>,
-    node: &str,
-) -> Requeue {
+fn terminate(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, rt: Option<&Arc<PodRt>>, node: &str) -> Requeue {
     let cluster = cx.cluster();
     let Some(rt) = rt else {
         remove_pod_object(cluster, pod);
@@ -695,13 +592,7 @@ fn terminate(
     }
     if since == now {
         for name in &running {
-            cx.event(
-                pod,
-                EventType::Normal,
-                "Killing",
-                &format!("Stopping container {name}"),
-                &source(node),
-            );
+            cx.event(pod, EventType::Normal, "Killing", &format!("Stopping container {name}"), &source(node));
         }
     }
     if running.is_empty() {
@@ -725,22 +616,15 @@ fn terminate(
 /// Remove a terminated pod from the API (unless finalizers hold it).
 fn remove_pod_object(cluster: &Cluster, pod: &Value) {
     let uid = meta::uid_of(pod).to_string();
-    let out = cluster.store().write::<()>(
-        *ids::PODS,
-        meta::namespace_of(pod),
-        meta::name_of(pod),
-        |cur| {
-            Ok(match cur {
-                Some(c) if meta::uid_of(c) == uid => {
-                    let held = c["metadata"]["finalizers"]
-                        .as_array()
-                        .is_some_and(|f| !f.is_empty());
-                    if held { Change::Keep } else { Change::Delete }
-                }
-                _ => Change::Keep,
-            })
-        },
-    );
+    let out = cluster.store().write::<()>(*ids::PODS, meta::namespace_of(pod), meta::name_of(pod), |cur| {
+        Ok(match cur {
+            Some(c) if meta::uid_of(c) == uid => {
+                let held = c["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+                if held { Change::Keep } else { Change::Delete }
+            }
+            _ => Change::Keep,
+        })
+    });
     if let Ok(Outcome::Deleted(o)) = out {
         crate::gc::after_delete(cluster, def(*ids::PODS), &o);
         crate::admission::quota::refresh_usage(cluster, meta::namespace_of(&o));

@@ -139,11 +139,7 @@ impl Runtime {
         let mut nodes = self.nodes.lock();
         let n = nodes.entry(node.to_string()).or_default();
         for _ in 0..253 {
-            n.last_ip = if n.last_ip >= 254 {
-                2
-            } else {
-                n.last_ip.max(1) + 1
-            };
+            n.last_ip = if n.last_ip >= 254 { 2 } else { n.last_ip.max(1) + 1 };
             let ip = Ipv4Addr::new(10, 244, index, n.last_ip);
             if !in_use.contains(&ip) {
                 return ip;
@@ -200,13 +196,8 @@ pub(crate) struct Terminated {
 /// What a container is doing.
 #[derive(Debug, Clone)]
 pub(crate) enum CState {
-    Waiting {
-        reason: String,
-        message: Option<String>,
-    },
-    Running {
-        started: DateTime<Utc>,
-    },
+    Waiting { reason: String, message: Option<String> },
+    Running { started: DateTime<Utc> },
     Terminated(Terminated),
 }
 

@@ -4,9 +4,7 @@
 use super::{PodRt, Runtime};
 use crate::cluster::{Cluster, ClusterState};
 use crate::registry::ids;
-use kubedojo_images::{
-    ConnectError, DnsError, ListenError, ListenGuard, Listener, Lookup, Network,
-};
+use kubedojo_images::{ConnectError, DnsError, ListenError, ListenGuard, Listener, Lookup, Network};
 use serde_json::Value;
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Weak};
@@ -90,12 +88,7 @@ pub fn connect(cluster: &Cluster, ip: Ipv4Addr, port: u16) -> Result<Listener, C
 }
 
 /// (pod IP, target port) of every ready endpoint of a Service port.
-fn ready_backends(
-    cluster: &Cluster,
-    ns: &str,
-    svc: &str,
-    svc_port: &Value,
-) -> Vec<(Ipv4Addr, u16)> {
+fn ready_backends(cluster: &Cluster, ns: &str, svc: &str, svc_port: &Value) -> Vec<(Ipv4Addr, u16)> {
     let Some(ep) = cluster.store().get(*ids::ENDPOINTS, ns, svc) else {
         return Vec::new();
     };
@@ -106,13 +99,7 @@ fn ready_backends(
         let target = ports
             .iter()
             .find(|p| p["name"].as_str().unwrap_or_default() == port_name)
-            .or_else(|| {
-                if ports.len() == 1 {
-                    ports.first()
-                } else {
-                    None
-                }
-            })
+            .or_else(|| if ports.len() == 1 { ports.first() } else { None })
             .and_then(|p| p["port"].as_u64())
             .and_then(|p| u16::try_from(p).ok());
         let Some(target) = target else { continue };
@@ -153,19 +140,10 @@ pub(crate) fn http_probe(listener: &Listener, path: &str) -> (bool, Option<Strin
             if resp.status < 400 {
                 (true, None)
             } else {
-                (
-                    false,
-                    Some(format!(
-                        "HTTP probe failed with statuscode: {}",
-                        resp.status
-                    )),
-                )
+                (false, Some(format!("HTTP probe failed with statuscode: {}", resp.status)))
             }
         }
         // Not an HTTP server: the connection succeeds but the response is garbage.
-        Listener::Mysql(_) => (
-            false,
-            Some("net/http: HTTP/1.x transport connection broken: malformed HTTP response".into()),
-        ),
+        Listener::Mysql(_) => (false, Some("net/http: HTTP/1.x transport connection broken: malformed HTTP response".into())),
     }
 }

@@ -89,22 +89,10 @@ impl Controller for NodeLifecycle {
         let was_ready = ready(&node);
         if lost && was_ready {
             mark(cx, &node, false);
-            cx.event(
-                &node,
-                EventType::Normal,
-                "NodeNotReady",
-                &format!("Node {} status is now: NodeNotReady", key.name),
-                "node-controller",
-            );
+            cx.event(&node, EventType::Normal, "NodeNotReady", &format!("Node {} status is now: NodeNotReady", key.name), "node-controller");
         } else if !lost && !was_ready {
             mark(cx, &node, true);
-            cx.event(
-                &node,
-                EventType::Normal,
-                "NodeReady",
-                &format!("Node {} status is now: NodeReady", key.name),
-                "kubelet",
-            );
+            cx.event(&node, EventType::Normal, "NodeReady", &format!("Node {} status is now: NodeReady", key.name), "kubelet");
         }
         if !lost {
             return Requeue::Done;
@@ -156,31 +144,19 @@ fn evict(cx: &Cx, node_name: &str, node: &Value) -> Requeue {
     let pace = cx.cluster().pace();
     let mut next: Option<Duration> = None;
     for pod in cx.list(*ids::PODS, None) {
-        if pod["spec"]["nodeName"] != node_name || pod["metadata"]["deletionTimestamp"].is_string()
-        {
+        if pod["spec"]["nodeName"] != node_name || pod["metadata"]["deletionTimestamp"].is_string() {
             continue;
         }
-        let (ns, name) = (
-            meta::namespace_of(&pod).to_string(),
-            meta::name_of(&pod).to_string(),
-        );
+        let (ns, name) = (meta::namespace_of(&pod).to_string(), meta::name_of(&pod).to_string());
         cx.update(*ids::PODS, &ns, &name, |v| {
-            for c in v["status"]["conditions"]
-                .as_array_mut()
-                .into_iter()
-                .flatten()
-            {
+            for c in v["status"]["conditions"].as_array_mut().into_iter().flatten() {
                 if c["type"] == "Ready" && c["status"] == "True" {
                     c["status"] = json!("False");
                     c["reason"] = json!("NodeNotReady");
                     c["lastTransitionTime"] = json!(meta::now());
                 }
             }
-            for cs in v["status"]["containerStatuses"]
-                .as_array_mut()
-                .into_iter()
-                .flatten()
-            {
+            for cs in v["status"]["containerStatuses"].as_array_mut().into_iter().flatten() {
                 cs["ready"] = json!(false);
             }
         });
@@ -188,10 +164,7 @@ fn evict(cx: &Cx, node_name: &str, node: &Value) -> Requeue {
             .as_array()
             .into_iter()
             .flatten()
-            .find(|t| {
-                (t["key"] == UNREACHABLE || (t["key"].is_null() && t["operator"] == "Exists"))
-                    && (t["effect"].is_null() || t["effect"] == "NoExecute")
-            });
+            .find(|t| (t["key"] == UNREACHABLE || (t["key"].is_null() && t["operator"] == "Exists")) && (t["effect"].is_null() || t["effect"] == "NoExecute"));
         let Some(t) = toleration else {
             cx.delete(*ids::PODS, &ns, &name, "Background");
             continue;
@@ -201,13 +174,7 @@ fn evict(cx: &Cx, node_name: &str, node: &Value) -> Requeue {
         };
         let due = pace.delay(Duration::from_secs(secs));
         if elapsed >= due {
-            cx.event(
-                &pod,
-                EventType::Normal,
-                "TaintManagerEviction",
-                &format!("Marking for deletion Pod {ns}/{name}"),
-                "taint-eviction-controller",
-            );
+            cx.event(&pod, EventType::Normal, "TaintManagerEviction", &format!("Marking for deletion Pod {ns}/{name}"), "taint-eviction-controller");
             cx.delete(*ids::PODS, &ns, &name, "Background");
         } else {
             let left = due - elapsed;

@@ -107,8 +107,7 @@ pub(crate) fn populate(cluster: &Cluster) {
         if n.control_plane {
             labels["node-role.kubernetes.io/control-plane"] = json!("");
             labels["node.kubernetes.io/exclude-from-external-load-balancers"] = json!("");
-            taints =
-                json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
+            taints = json!([{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]);
         }
         let cidr = format!("10.244.{}.0/24", n.cidr_index);
         bootstrap::insert(

@@ -23,11 +23,7 @@ fn digest(seed: &str) -> String {
 
 /// The fully qualified form of an image reference, as containerd reports it.
 fn qualified_image(image: &str) -> String {
-    let with_tag = if image
-        .rsplit('/')
-        .next()
-        .is_some_and(|l| l.contains(':') || l.contains('@'))
-    {
+    let with_tag = if image.rsplit('/').next().is_some_and(|l| l.contains(':') || l.contains('@')) {
         image.to_string()
     } else {
         format!("{image}:latest")
@@ -57,17 +53,10 @@ fn terminated_json(t: &Terminated, container_id: &str) -> Value {
 }
 
 fn container_status(pod_uid: &str, c: &ContainerRt) -> Value {
-    let cid = format!(
-        "containerd://{}",
-        digest(&format!("{pod_uid}/{}/{}", c.name, c.instance))
-    );
+    let cid = format!("containerd://{}", digest(&format!("{pod_uid}/{}/{}", c.name, c.instance)));
     let prev_cid = format!(
         "containerd://{}",
-        digest(&format!(
-            "{pod_uid}/{}/{}",
-            c.name,
-            c.instance.saturating_sub(1)
-        ))
+        digest(&format!("{pod_uid}/{}/{}", c.name, c.instance.saturating_sub(1)))
     );
     let state = match &c.state {
         CState::Waiting { reason, message } => {
@@ -103,26 +92,20 @@ fn container_status(pod_uid: &str, c: &ContainerRt) -> Value {
 
 /// The phase from container states and the restart policy.
 pub(crate) fn phase(restart_policy: &str, containers: &[ContainerRt]) -> &'static str {
-    let (init, main): (Vec<&ContainerRt>, Vec<&ContainerRt>) =
-        containers.iter().partition(|c| c.init);
+    let (init, main): (Vec<&ContainerRt>, Vec<&ContainerRt>) = containers.iter().partition(|c| c.init);
     let init_done = init
         .iter()
         .all(|c| matches!(&c.state, CState::Terminated(t) if t.exit_code == 0));
     if !init_done {
         let failed_for_good = restart_policy == "Never"
-            && init
-                .iter()
-                .any(|c| matches!(&c.state, CState::Terminated(t) if t.exit_code != 0));
+            && init.iter().any(|c| matches!(&c.state, CState::Terminated(t) if t.exit_code != 0));
         return if failed_for_good { "Failed" } else { "Pending" };
     }
-    let ever_started =
-        |c: &&ContainerRt| !matches!(c.state, CState::Waiting { .. }) || c.last.is_some();
+    let ever_started = |c: &&ContainerRt| !matches!(c.state, CState::Waiting { .. }) || c.last.is_some();
     if !main.iter().any(ever_started) {
         return "Pending";
     }
-    let all_done = main
-        .iter()
-        .all(|c| matches!(c.state, CState::Terminated(_)));
+    let all_done = main.iter().all(|c| matches!(c.state, CState::Terminated(_)));
     if !all_done || restart_policy == "Always" {
         return "Running";
     }
@@ -136,14 +119,7 @@ pub(crate) fn phase(restart_policy: &str, containers: &[ContainerRt]) -> &'stati
     }
 }
 
-fn condition(
-    old: &Value,
-    ty: &str,
-    ok: bool,
-    reason: Option<&str>,
-    message: Option<String>,
-    now: &str,
-) -> Value {
+fn condition(old: &Value, ty: &str, ok: bool, reason: Option<&str>, message: Option<String>, now: &str) -> Value {
     let status = if ok { "True" } else { "False" };
     let prev = old["conditions"]
         .as_array()
@@ -154,8 +130,7 @@ fn condition(
         Some(p) if p["status"] == status => p["lastTransitionTime"].clone(),
         _ => json!(now),
     };
-    let mut c =
-        json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
+    let mut c = json!({"type": ty, "status": status, "lastProbeTime": null, "lastTransitionTime": since});
     if let Some(r) = reason {
         c["reason"] = json!(r);
     }
@@ -171,25 +146,15 @@ pub(crate) fn build(pod: &Value, rt: &PodRt, containers: &[ContainerRt]) -> Valu
     let now = crate::admission::meta::now();
     let policy = pod["spec"]["restartPolicy"].as_str().unwrap_or("Always");
     let phase = phase(policy, containers);
-    let (init, main): (Vec<&ContainerRt>, Vec<&ContainerRt>) =
-        containers.iter().partition(|c| c.init);
+    let (init, main): (Vec<&ContainerRt>, Vec<&ContainerRt>) = containers.iter().partition(|c| c.init);
     let init_done = init
         .iter()
         .all(|c| matches!(&c.state, CState::Terminated(t) if t.exit_code == 0));
-    let unready: Vec<&str> = main
-        .iter()
-        .filter(|c| !c.ready)
-        .map(|c| c.name.as_str())
-        .collect();
+    let unready: Vec<&str> = main.iter().filter(|c| !c.ready).map(|c| c.name.as_str()).collect();
     let finished = matches!(phase, "Succeeded" | "Failed");
     let ready = unready.is_empty() && !finished;
-    let not_ready_msg =
-        (!ready).then(|| format!("containers with unready status: [{}]", unready.join(" ")));
-    let not_ready_reason = if finished {
-        "PodCompleted"
-    } else {
-        "ContainersNotReady"
-    };
+    let not_ready_msg = (!ready).then(|| format!("containers with unready status: [{}]", unready.join(" ")));
+    let not_ready_reason = if finished { "PodCompleted" } else { "ContainersNotReady" };
     let init_pending: Vec<&str> = init
         .iter()
         .filter(|c| !matches!(&c.state, CState::Terminated(t) if t.exit_code == 0))
@@ -197,41 +162,17 @@ pub(crate) fn build(pod: &Value, rt: &PodRt, containers: &[ContainerRt]) -> Valu
         .collect();
     let sandbox_ready = !finished;
     let conditions = json!([
-        condition(
-            old,
-            "PodReadyToStartContainers",
-            sandbox_ready,
-            None,
-            None,
-            &now
-        ),
+        condition(old, "PodReadyToStartContainers", sandbox_ready, None, None, &now),
         condition(
             old,
             "Initialized",
             init_done,
             (!init_done).then_some("ContainersNotInitialized"),
-            (!init_done).then(|| format!(
-                "containers with incomplete status: [{}]",
-                init_pending.join(" ")
-            )),
+            (!init_done).then(|| format!("containers with incomplete status: [{}]", init_pending.join(" "))),
             &now
         ),
-        condition(
-            old,
-            "Ready",
-            ready,
-            (!ready).then_some(not_ready_reason),
-            not_ready_msg.clone(),
-            &now
-        ),
-        condition(
-            old,
-            "ContainersReady",
-            ready,
-            (!ready).then_some(not_ready_reason),
-            not_ready_msg,
-            &now
-        ),
+        condition(old, "Ready", ready, (!ready).then_some(not_ready_reason), not_ready_msg.clone(), &now),
+        condition(old, "ContainersReady", ready, (!ready).then_some(not_ready_reason), not_ready_msg, &now),
         condition(old, "PodScheduled", true, None, None, &now),
     ]);
     let mut st = json!({
@@ -245,11 +186,7 @@ pub(crate) fn build(pod: &Value, rt: &PodRt, containers: &[ContainerRt]) -> Valu
         "containerStatuses": main.iter().map(|c| container_status(&rt.uid, c)).collect::<Vec<_>>(),
     });
     if !init.is_empty() {
-        st["initContainerStatuses"] = json!(
-            init.iter()
-                .map(|c| container_status(&rt.uid, c))
-                .collect::<Vec<_>>()
-        );
+        st["initContainerStatuses"] = json!(init.iter().map(|c| container_status(&rt.uid, c)).collect::<Vec<_>>());
     }
     if let Some(q) = old.get("qosClass") {
         st["qosClass"] = q.clone();
@@ -264,14 +201,8 @@ mod tests {
     #[test]
     fn image_references_are_qualified_like_containerd_does() {
         assert_eq!(qualified_image("mysql:8.4"), "docker.io/library/mysql:8.4");
-        assert_eq!(
-            qualified_image("busybox"),
-            "docker.io/library/busybox:latest"
-        );
-        assert_eq!(
-            qualified_image("bitnami/mysql:8"),
-            "docker.io/bitnami/mysql:8"
-        );
+        assert_eq!(qualified_image("busybox"), "docker.io/library/busybox:latest");
+        assert_eq!(qualified_image("bitnami/mysql:8"), "docker.io/bitnami/mysql:8");
         assert_eq!(
             qualified_image("registry.k8s.io/coredns/coredns:v1.11.3"),
             "registry.k8s.io/coredns/coredns:v1.11.3"

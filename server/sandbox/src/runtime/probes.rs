@@ -126,10 +126,7 @@ pub(crate) fn tick(
         };
         record(&counters, ok, msg);
     } else if let Some(cmd) = probe["exec"]["command"].as_array() {
-        let argv: Vec<String> = cmd
-            .iter()
-            .filter_map(|s| s.as_str().map(String::from))
-            .collect();
+        let argv: Vec<String> = cmd.iter().filter_map(|s| s.as_str().map(String::from)).collect();
         let timeout = Duration::from_secs(secs(probe, "timeoutSeconds", 1).max(1));
         match exec {
             Some(env) => spawn_exec_probe(runtime, env.clone(), argv, timeout, counters, record),
@@ -189,9 +186,7 @@ fn spawn_exec_probe(
                 record(
                     &counters,
                     false,
-                    Some(format!(
-                        "command timed out: {argv:?} timed out after {timeout:?}"
-                    )),
+                    Some(format!("command timed out: {argv:?} timed out after {timeout:?}")),
                 );
             }
         }

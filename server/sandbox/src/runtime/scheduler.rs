@@ -20,9 +20,7 @@ const SELECTED_NODE: &str = "volume.kubernetes.io/selected-node";
 fn unscheduled(p: &Value) -> bool {
     p["spec"]["nodeName"].as_str().is_none_or(str::is_empty)
         && p["metadata"]["deletionTimestamp"].is_null()
-        && p["spec"]["schedulerName"]
-            .as_str()
-            .is_none_or(|s| s == "default-scheduler")
+        && p["spec"]["schedulerName"].as_str().is_none_or(|s| s == "default-scheduler")
         && !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
 }
 
@@ -35,15 +33,11 @@ impl Controller for Scheduler {
         if event.resource == *ids::PODS {
             if unscheduled(&event.object) {
                 out.push(Key::new(&event.namespace, meta::name_of(&event.object)));
-            } else if event.kind == crate::store::EventType::Deleted
-                || !event.object["spec"]["nodeName"].is_null()
-            {
+            } else if event.kind == crate::store::EventType::Deleted || !event.object["spec"]["nodeName"].is_null() {
                 // Room freed or taken on a node: pending pods may fit now.
                 self.all_keys(cx, out);
             }
-        } else if event.resource == *ids::NODES
-            || event.resource == *ids::PVS
-            || event.resource == *ids::PVCS
+        } else if event.resource == *ids::NODES || event.resource == *ids::PVS || event.resource == *ids::PVCS
             || event.resource == *ids::STORAGECLASSES
         {
             self.all_keys(cx, out);
@@ -85,11 +79,8 @@ impl Diagnosis {
             Some(p) => p.to_string(),
             None => {
                 // Like the scheduler's FitError: "<count> <reason>" strings, sorted as strings.
-                let mut parts: Vec<String> = self
-                    .reasons
-                    .iter()
-                    .map(|(r, n)| format!("{n} {r}"))
-                    .collect();
+                let mut parts: Vec<String> =
+                    self.reasons.iter().map(|(r, n)| format!("{n} {r}")).collect();
                 parts.sort();
                 parts.join(", ")
             }
@@ -117,31 +108,13 @@ fn schedule(cx: &Cx, pod: &Value) -> Requeue {
             continue;
         };
         let Some(pvc) = cx.get(*ids::PVCS, ns, claim) else {
-            return unschedulable(
-                cx,
-                pod,
-                &Diagnosis::default().message(
-                    total,
-                    Some(&format!("persistentvolumeclaim \"{claim}\" not found")),
-                ),
-            );
+            return unschedulable(cx, pod, &Diagnosis::default().message(total, Some(&format!("persistentvolumeclaim \"{claim}\" not found"))));
         };
         if pvc["metadata"]["deletionTimestamp"].is_string() {
-            return unschedulable(
-                cx,
-                pod,
-                &Diagnosis::default().message(
-                    total,
-                    Some(&format!(
-                        "persistentvolumeclaim \"{claim}\" is being deleted"
-                    )),
-                ),
-            );
+            return unschedulable(cx, pod, &Diagnosis::default().message(total, Some(&format!("persistentvolumeclaim \"{claim}\" is being deleted"))));
         }
         if pvc["status"]["phase"] == "Bound" {
-            let pv = pvc["spec"]["volumeName"]
-                .as_str()
-                .and_then(|n| cx.get(*ids::PVS, "", n));
+            let pv = pvc["spec"]["volumeName"].as_str().and_then(|n| cx.get(*ids::PVS, "", n));
             if let Some(pv) = pv {
                 claims.push(ClaimState::Bound(pv));
             }
@@ -152,14 +125,7 @@ fn schedule(cx: &Cx, pod: &Value) -> Requeue {
             .get(*ids::STORAGECLASSES, "", class)
             .is_some_and(|sc| sc["volumeBindingMode"] == "WaitForFirstConsumer");
         if !wffc {
-            return unschedulable(
-                cx,
-                pod,
-                &Diagnosis::default().message(
-                    total,
-                    Some("pod has unbound immediate PersistentVolumeClaims"),
-                ),
-            );
+            return unschedulable(cx, pod, &Diagnosis::default().message(total, Some("pod has unbound immediate PersistentVolumeClaims")));
         }
         claims.push(ClaimState::Delayed(claim.to_string()));
     }
@@ -199,20 +165,12 @@ fn schedule(cx: &Cx, pod: &Value) -> Requeue {
 }
 
 /// Whether `pod` fits `node`; Ok(load) to rank, Err(reason) as the scheduler words it.
-fn filter(
-    cx: &Cx,
-    pod: &Value,
-    node: &Value,
-    claims: &[ClaimState],
-    pods: &[Arc<Value>],
-) -> Result<usize, String> {
+fn filter(cx: &Cx, pod: &Value, node: &Value, claims: &[ClaimState], pods: &[Arc<Value>]) -> Result<usize, String> {
     let name = meta::name_of(node);
     if cx.cluster().runtime().node_lost(name) {
         return Err("node(s) had untolerated taint {node.kubernetes.io/unreachable: }".into());
     }
-    if node["spec"]["unschedulable"] == true
-        && !tolerates(pod, "node.kubernetes.io/unschedulable", "", "NoSchedule")
-    {
+    if node["spec"]["unschedulable"] == true && !tolerates(pod, "node.kubernetes.io/unschedulable", "", "NoSchedule") {
         return Err("node(s) were unschedulable".into());
     }
     for t in node["spec"]["taints"].as_array().into_iter().flatten() {
@@ -232,8 +190,7 @@ fn filter(
     {
         return Err("node(s) didn't match Pod's node affinity/selector".into());
     }
-    let terms = &pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-        ["nodeSelectorTerms"];
+    let terms = &pod["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
     if terms.is_array() && !node_selector_terms_match(terms, node) {
         return Err("node(s) didn't match Pod's node affinity/selector".into());
     }
@@ -247,9 +204,7 @@ fn filter(
             }
             ClaimState::Delayed(claim) => {
                 let pvc = cx.get(*ids::PVCS, meta::namespace_of(pod), claim);
-                if let Some(sel) = pvc
-                    .as_ref()
-                    .and_then(|p| p["metadata"]["annotations"][SELECTED_NODE].as_str())
+                if let Some(sel) = pvc.as_ref().and_then(|p| p["metadata"]["annotations"][SELECTED_NODE].as_str())
                     && sel != name
                 {
                     return Err("node(s) didn't match the node selected for its volumes".into());
@@ -259,28 +214,16 @@ fn filter(
     }
     let on_node: Vec<&Arc<Value>> = pods
         .iter()
-        .filter(|p| {
-            p["spec"]["nodeName"] == name
-                && !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
-        })
+        .filter(|p| p["spec"]["nodeName"] == name && !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed")))
         .collect();
-    for (res, label) in [
-        ("cpu", "Insufficient cpu"),
-        ("memory", "Insufficient memory"),
-    ] {
-        let alloc = node["status"]["allocatable"][res]
-            .as_str()
-            .and_then(quantity::parse)
-            .unwrap_or(f64::MAX);
+    for (res, label) in [("cpu", "Insufficient cpu"), ("memory", "Insufficient memory")] {
+        let alloc = node["status"]["allocatable"][res].as_str().and_then(quantity::parse).unwrap_or(f64::MAX);
         let used: f64 = on_node.iter().map(|p| requests(p, res)).sum();
         if used + requests(pod, res) > alloc {
             return Err(label.into());
         }
     }
-    let max_pods = node["status"]["allocatable"]["pods"]
-        .as_str()
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(110);
+    let max_pods = node["status"]["allocatable"]["pods"].as_str().and_then(|p| p.parse::<usize>().ok()).unwrap_or(110);
     if on_node.len() >= max_pods {
         return Err("Too many pods".into());
     }
@@ -292,28 +235,20 @@ fn requests(pod: &Value, res: &str) -> f64 {
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|c| {
-            c["resources"]["requests"][res]
-                .as_str()
-                .and_then(quantity::parse)
-        })
+        .filter_map(|c| c["resources"]["requests"][res].as_str().and_then(quantity::parse))
         .sum()
 }
 
 fn tolerates(pod: &Value, key: &str, value: &str, effect: &str) -> bool {
-    pod["spec"]["tolerations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|t| {
-            let t_key = t["key"].as_str().unwrap_or_default();
-            let op = t["operator"].as_str().unwrap_or("Equal");
-            let t_effect = t["effect"].as_str().unwrap_or_default();
-            let key_ok = (t_key.is_empty() && op == "Exists") || t_key == key;
-            let value_ok = op == "Exists" || t["value"].as_str().unwrap_or_default() == value;
-            let effect_ok = t_effect.is_empty() || t_effect == effect;
-            key_ok && value_ok && effect_ok
-        })
+    pod["spec"]["tolerations"].as_array().into_iter().flatten().any(|t| {
+        let t_key = t["key"].as_str().unwrap_or_default();
+        let op = t["operator"].as_str().unwrap_or("Equal");
+        let t_effect = t["effect"].as_str().unwrap_or_default();
+        let key_ok = (t_key.is_empty() && op == "Exists") || t_key == key;
+        let value_ok = op == "Exists" || t["value"].as_str().unwrap_or_default() == value;
+        let effect_ok = t_effect.is_empty() || t_effect == effect;
+        key_ok && value_ok && effect_ok
+    })
 }
 
 /// nodeSelectorTerms: any term matches when all its expressions and fields match.
@@ -321,39 +256,22 @@ pub(crate) fn node_selector_terms_match(terms: &Value, node: &Value) -> bool {
     let labels = &node["metadata"]["labels"];
     let name = meta::name_of(node);
     terms.as_array().into_iter().flatten().any(|term| {
-        let exprs_ok = term["matchExpressions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .all(|e| {
-                let v = labels[e["key"].as_str().unwrap_or_default()].as_str();
-                requirement(e, v)
-            });
-        let fields_ok = term["matchFields"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .all(|e| {
-                let v = (e["key"] == "metadata.name").then_some(name);
-                requirement(e, v)
-            });
-        let has_any = term["matchExpressions"]
-            .as_array()
-            .is_some_and(|a| !a.is_empty())
-            || term["matchFields"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty());
+        let exprs_ok = term["matchExpressions"].as_array().into_iter().flatten().all(|e| {
+            let v = labels[e["key"].as_str().unwrap_or_default()].as_str();
+            requirement(e, v)
+        });
+        let fields_ok = term["matchFields"].as_array().into_iter().flatten().all(|e| {
+            let v = (e["key"] == "metadata.name").then_some(name);
+            requirement(e, v)
+        });
+        let has_any = term["matchExpressions"].as_array().is_some_and(|a| !a.is_empty())
+            || term["matchFields"].as_array().is_some_and(|a| !a.is_empty());
         has_any && exprs_ok && fields_ok
     })
 }
 
 fn requirement(e: &Value, v: Option<&str>) -> bool {
-    let values: Vec<&str> = e["values"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let values: Vec<&str> = e["values"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let num = |s: Option<&str>| s.and_then(|x| x.parse::<i64>().ok());
     match e["operator"].as_str().unwrap_or_default() {
         "In" => v.is_some_and(|v| values.contains(&v)),
@@ -367,36 +285,25 @@ fn requirement(e: &Value, v: Option<&str>) -> bool {
 }
 
 fn unschedulable(cx: &Cx, pod: &Value, message: &str) -> Requeue {
-    cx.event(
-        pod,
-        EventType::Warning,
-        "FailedScheduling",
-        message,
-        "default-scheduler",
-    );
+    cx.event(pod, EventType::Warning, "FailedScheduling", message, "default-scheduler");
     let now = meta::now();
     let msg = message.to_string();
-    cx.update(
-        *ids::PODS,
-        meta::namespace_of(pod),
-        meta::name_of(pod),
-        |v| {
-            let st = meta::object_field(v, "status");
-            st.insert("phase".into(), json!("Pending"));
-            let same = st
-                .get("conditions")
-                .and_then(Value::as_array)
-                .and_then(|c| c.iter().find(|c| c["type"] == "PodScheduled"))
-                .is_some_and(|c| c["message"] == msg.as_str());
-            if !same {
-                st.insert(
-                    "conditions".into(),
-                    json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+    cx.update(*ids::PODS, meta::namespace_of(pod), meta::name_of(pod), |v| {
+        let st = meta::object_field(v, "status");
+        st.insert("phase".into(), json!("Pending"));
+        let same = st
+            .get("conditions")
+            .and_then(Value::as_array)
+            .and_then(|c| c.iter().find(|c| c["type"] == "PodScheduled"))
+            .is_some_and(|c| c["message"] == msg.as_str());
+        if !same {
+            st.insert(
+                "conditions".into(),
+                json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
                         "message": msg, "lastProbeTime": null, "lastTransitionTime": now}]),
-                );
-            }
-        },
-    );
+            );
+        }
+    });
     Requeue::Done
 }
 
@@ -420,11 +327,7 @@ fn bind(cx: &Cx, pod: &Value, node: &str) {
             pod,
             EventType::Normal,
             "Scheduled",
-            &format!(
-                "Successfully assigned {}/{} to {node}",
-                meta::namespace_of(pod),
-                meta::name_of(pod)
-            ),
+            &format!("Successfully assigned {}/{} to {node}", meta::namespace_of(pod), meta::name_of(pod)),
             "default-scheduler",
         );
     }

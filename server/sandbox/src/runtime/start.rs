@@ -28,13 +28,7 @@ pub(crate) enum ImageKind {
 
 /// Resolve an image reference; None is an image no registry has (ErrImagePull).
 pub(crate) fn resolve_image(reference: &str) -> Option<ImageKind> {
-    let system = [
-        "registry.k8s.io/",
-        "docker.io/kindest/",
-        "kindest/",
-        "docker.io/rancher/local-path-provisioner",
-        "rancher/local-path-provisioner",
-    ];
+    let system = ["registry.k8s.io/", "docker.io/kindest/", "kindest/", "docker.io/rancher/local-path-provisioner", "rancher/local-path-provisioner"];
     if system.iter().any(|p| reference.starts_with(p)) {
         return Some(ImageKind::System);
     }
@@ -63,9 +57,7 @@ pub(crate) fn prepare_volumes(
                 .get(*ids::PVCS, ns, claim)
                 .ok_or_else(|| format!("persistentvolumeclaim \"{claim}\" not found"))?;
             if pvc["metadata"]["deletionTimestamp"].is_string() {
-                return Err(format!(
-                    "persistentvolumeclaim \"{claim}\" is being deleted"
-                ));
+                return Err(format!("persistentvolumeclaim \"{claim}\" is being deleted"));
             }
             let pv_name = pvc["spec"]["volumeName"].as_str().unwrap_or_default();
             let pv = cluster
@@ -88,11 +80,7 @@ pub(crate) fn prepare_volumes(
             (dir, false)
         } else if v["configMap"].is_object() || v["secret"].is_object() {
             let is_secret = v["secret"].is_object();
-            let src = if is_secret {
-                &v["secret"]
-            } else {
-                &v["configMap"]
-            };
+            let src = if is_secret { &v["secret"] } else { &v["configMap"] };
             let obj_name = src[if is_secret { "secretName" } else { "name" }]
                 .as_str()
                 .unwrap_or_default();
@@ -119,21 +107,12 @@ pub(crate) fn prepare_volumes(
     Ok(dirs)
 }
 
-fn write_items(
-    dir: &std::path::Path,
-    src: &Value,
-    data: &[(String, String)],
-) -> std::io::Result<()> {
+fn write_items(dir: &std::path::Path, src: &Value, data: &[(String, String)]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let items: Vec<(String, String)> = match src["items"].as_array() {
         Some(items) => items
             .iter()
-            .filter_map(|i| {
-                Some((
-                    i["key"].as_str()?.to_string(),
-                    i["path"].as_str()?.to_string(),
-                ))
-            })
+            .filter_map(|i| Some((i["key"].as_str()?.to_string(), i["path"].as_str()?.to_string())))
             .collect(),
         None => data.iter().map(|(k, _)| (k.clone(), k.clone())).collect(),
     };
@@ -414,19 +393,10 @@ fn launch_system(
 }
 
 /// Record how a container instance ended (if it is still the current one).
-fn record_exit(
-    pod: &Weak<PodRt>,
-    name: &str,
-    instance: u32,
-    code: i32,
-    started: chrono::DateTime<Utc>,
-) {
+fn record_exit(pod: &Weak<PodRt>, name: &str, instance: u32, code: i32, started: chrono::DateTime<Utc>) {
     let Some(pod) = pod.upgrade() else { return };
     let mut cs = pod.containers.lock();
-    if let Some(c) = cs
-        .iter_mut()
-        .find(|c| c.name == name && c.instance == instance)
-    {
+    if let Some(c) = cs.iter_mut().find(|c| c.name == name && c.instance == instance) {
         c.state = CState::Terminated(Terminated {
             exit_code: code,
             reason: if code == 0 { "Completed" } else { "Error" }.into(),

@@ -92,11 +92,7 @@ impl Drop for SessionSlot {
 struct SharedWriter(Arc<Mutex<DuplexStream>>);
 
 impl AsyncWrite for SharedWriter {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut *self.0.lock()).poll_write(cx, buf)
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
@@ -121,9 +117,7 @@ impl PodStreams for RuntimeStreams {
                 .iter()
                 .find(|c| c.name == req.container && !c.init)
                 .or_else(|| cs.iter().find(|c| c.name == req.container))
-                .ok_or_else(|| StreamError::PodNotRunning {
-                    pod: req.pod.clone(),
-                })?;
+                .ok_or_else(|| StreamError::PodNotRunning { pod: req.pod.clone() })?;
             match (&c.state, &c.exec_env) {
                 (CState::Running { .. }, Some(env)) => env.clone(),
                 _ => return Err(not_running(&req.pod, c)),
@@ -215,15 +209,12 @@ impl PodStreams for RuntimeStreams {
         let pod = pod_rt(&cluster, &req.namespace, &req.pod)?;
         let (output, stdin, instance) = {
             let cs = pod.containers.lock();
-            let c = cs.iter().find(|c| c.name == req.container).ok_or_else(|| {
-                StreamError::PodNotRunning {
-                    pod: req.pod.clone(),
-                }
-            })?;
+            let c = cs
+                .iter()
+                .find(|c| c.name == req.container)
+                .ok_or_else(|| StreamError::PodNotRunning { pod: req.pod.clone() })?;
             match (&c.state, &c.output) {
-                (CState::Running { .. }, Some(out)) => {
-                    (out.subscribe(), c.stdin.clone(), c.instance)
-                }
+                (CState::Running { .. }, Some(out)) => (out.subscribe(), c.stdin.clone(), c.instance),
                 _ => return Err(not_running(&req.pod, c)),
             }
         };
@@ -306,31 +297,24 @@ impl PodStreams for RuntimeStreams {
             other => other,
         })?;
         let cs = pod.containers.lock();
-        let c = cs.iter().find(|c| c.name == req.container).ok_or_else(|| {
-            StreamError::PodNotRunning {
-                pod: req.pod.clone(),
-            }
-        })?;
+        let c = cs
+            .iter()
+            .find(|c| c.name == req.container)
+            .ok_or_else(|| StreamError::PodNotRunning { pod: req.pod.clone() })?;
         let log = if req.previous {
-            c.previous_log
-                .clone()
-                .ok_or_else(|| StreamError::NoPreviousContainer {
-                    container: c.name.clone(),
-                    pod: req.pod.clone(),
-                })?
+            c.previous_log.clone().ok_or_else(|| StreamError::NoPreviousContainer {
+                container: c.name.clone(),
+                pod: req.pod.clone(),
+            })?
         } else {
-            let never_started =
-                matches!(c.state, CState::Waiting { .. }) && c.instance == 0 && c.last.is_none();
+            let never_started = matches!(c.state, CState::Waiting { .. }) && c.instance == 0 && c.last.is_none();
             if never_started {
                 return Err(not_running(&req.pod, c));
             }
             c.log.clone()
         };
         let (lines, follow) = log.snapshot(req.follow && !req.previous);
-        let convert = |l: super::logs::LogLine| LogLine {
-            time: l.time,
-            line: l.line,
-        };
+        let convert = |l: super::logs::LogLine| LogLine { time: l.time, line: l.line };
         let follow = follow.map(|mut rx| {
             let (tx, out) = mpsc::channel(1024);
             tokio::spawn(async move {

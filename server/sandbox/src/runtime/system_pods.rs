@@ -11,21 +11,13 @@ use serde_json::{Value, json};
 
 const CONTROL_PLANE: &[(&str, &str, &str)] = &[
     ("etcd", "registry.k8s.io/etcd:3.5.16-0", "etcd"),
-    (
-        "kube-apiserver",
-        "registry.k8s.io/kube-apiserver",
-        "kube-apiserver",
-    ),
+    ("kube-apiserver", "registry.k8s.io/kube-apiserver", "kube-apiserver"),
     (
         "kube-controller-manager",
         "registry.k8s.io/kube-controller-manager",
         "kube-controller-manager",
     ),
-    (
-        "kube-scheduler",
-        "registry.k8s.io/kube-scheduler",
-        "kube-scheduler",
-    ),
+    ("kube-scheduler", "registry.k8s.io/kube-scheduler", "kube-scheduler"),
 ];
 
 fn tolerate_all() -> Value {
@@ -33,14 +25,7 @@ fn tolerate_all() -> Value {
 }
 
 /// A pod pinned to a node (static or DaemonSet pods are not scheduled).
-fn node_pod(
-    name: &str,
-    node: &str,
-    labels: Value,
-    image: &str,
-    container: &str,
-    priority: &str,
-) -> Value {
+fn node_pod(name: &str, node: &str, labels: Value, image: &str, container: &str, priority: &str) -> Value {
     json!({
         "metadata": {"name": name, "labels": labels},
         "spec": {
@@ -55,10 +40,7 @@ fn node_pod(
 
 /// Create the system workloads of a fresh cluster.
 pub(crate) fn populate(cluster: &Cluster) {
-    let cp = NODES
-        .iter()
-        .find(|n| n.control_plane)
-        .map_or("kind-control-plane", |n| n.name);
+    let cp = NODES.iter().find(|n| n.control_plane).map_or("kind-control-plane", |n| n.name);
     for (component, image, container) in CONTROL_PLANE {
         let image = if image.contains(':') {
             (*image).to_string()

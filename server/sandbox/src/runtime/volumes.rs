@@ -55,13 +55,7 @@ impl Layout {
     }
 
     /// The writable layer of one container instance.
-    pub fn container_layer(
-        &self,
-        node: &str,
-        uid: &str,
-        container: &str,
-        instance: u32,
-    ) -> PathBuf {
+    pub fn container_layer(&self, node: &str, uid: &str, container: &str, instance: u32) -> PathBuf {
         self.pod_dir(node, uid)
             .join("containers")
             .join(format!("{container}-{instance}"))
@@ -70,8 +64,7 @@ impl Layout {
     /// Where a PV's data lives when mounted on `node`: static hostPath/local PVs on that node's
     /// disk; dynamically provisioned and network PVs in the cluster-wide PV area.
     pub fn pv_dir(&self, pv: &Value, node: &str) -> PathBuf {
-        let provisioned =
-            pv["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"].is_string();
+        let provisioned = pv["metadata"]["annotations"]["pv.kubernetes.io/provisioned-by"].is_string();
         let spec = &pv["spec"];
         let local = spec["hostPath"]["path"]
             .as_str()
@@ -91,13 +84,7 @@ impl Layout {
 /// Object names are DNS labels already; this only guards against path tricks.
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
         .collect::<String>()
         .trim_start_matches('.')
         .to_string()
@@ -132,10 +119,7 @@ mod tests {
             l.host_path("n1", "/data/../../../etc"),
             PathBuf::from("/d/nodes/n1/fs/etc")
         );
-        assert_eq!(
-            l.host_path("n1", "/mnt/x"),
-            PathBuf::from("/d/nodes/n1/fs/mnt/x")
-        );
+        assert_eq!(l.host_path("n1", "/mnt/x"), PathBuf::from("/d/nodes/n1/fs/mnt/x"));
     }
 
     #[test]
@@ -144,11 +128,7 @@ mod tests {
         let dynamic = json!({"metadata": {"name": "pvc-1", "annotations": {"pv.kubernetes.io/provisioned-by": "rancher.io/local-path"}},
                              "spec": {"hostPath": {"path": "/var/local-path-provisioner/x"}}});
         assert_eq!(l.pv_dir(&dynamic, "n1"), PathBuf::from("/d/pvs/pvc-1"));
-        let fixed =
-            json!({"metadata": {"name": "pv-a"}, "spec": {"hostPath": {"path": "/mnt/data"}}});
-        assert_eq!(
-            l.pv_dir(&fixed, "n2"),
-            PathBuf::from("/d/nodes/n2/fs/mnt/data")
-        );
+        let fixed = json!({"metadata": {"name": "pv-a"}, "spec": {"hostPath": {"path": "/mnt/data"}}});
+        assert_eq!(l.pv_dir(&fixed, "n2"), PathBuf::from("/d/nodes/n2/fs/mnt/data"));
     }
 }

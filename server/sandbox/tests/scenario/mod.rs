@@ -76,18 +76,11 @@ impl Env {
                 kind: types.kind.clone(),
                 plural,
             };
-            let cluster_scoped = matches!(
-                types.kind.as_str(),
-                "StorageClass" | "PersistentVolume" | "Namespace"
-            );
+            let cluster_scoped = matches!(types.kind.as_str(), "StorageClass" | "PersistentVolume" | "Namespace");
             let api: Api<DynamicObject> = if cluster_scoped {
                 Api::all_with(self.client.clone(), &ar)
             } else {
-                let ns = obj
-                    .metadata
-                    .namespace
-                    .clone()
-                    .unwrap_or_else(|| "default".into());
+                let ns = obj.metadata.namespace.clone().unwrap_or_else(|| "default".into());
                 Api::namespaced_with(self.client.clone(), &ns, &ar)
             };
             timeout(T, api.create(&PostParams::default(), &obj))
@@ -105,11 +98,8 @@ impl Env {
     pub async fn exec(&self, pod: &str, cmd: &[&str]) -> Output {
         let mut p = timeout(
             T,
-            self.pods().exec(
-                pod,
-                cmd.to_vec(),
-                &AttachParams::default().stdout(true).stderr(true),
-            ),
+            self.pods()
+                .exec(pod, cmd.to_vec(), &AttachParams::default().stdout(true).stderr(true)),
         )
         .await
         .expect("exec in time")
@@ -117,45 +107,29 @@ impl Env {
         let mut out = String::new();
         let mut err = String::new();
         if let Some(mut o) = p.stdout() {
-            timeout(T, o.read_to_string(&mut out))
-                .await
-                .expect("stdout in time")
-                .expect("stdout");
+            timeout(T, o.read_to_string(&mut out)).await.expect("stdout in time").expect("stdout");
         }
         if let Some(mut e) = p.stderr() {
-            timeout(T, e.read_to_string(&mut err))
-                .await
-                .expect("stderr in time")
-                .expect("stderr");
+            timeout(T, e.read_to_string(&mut err)).await.expect("stderr in time").expect("stderr");
         }
-        let status = timeout(T, p.take_status().expect("status"))
-            .await
-            .expect("status in time");
+        let status = timeout(T, p.take_status().expect("status")).await.expect("status in time");
         let code = match status {
             Some(s) if s.status.as_deref() == Some("Success") => 0,
             Some(s) => s
                 .details
                 .and_then(|d| d.causes)
-                .and_then(|c| {
-                    c.into_iter()
-                        .find(|c| c.reason.as_deref() == Some("ExitCode"))
-                })
+                .and_then(|c| c.into_iter().find(|c| c.reason.as_deref() == Some("ExitCode")))
                 .and_then(|c| c.message)
                 .and_then(|m| m.parse().ok())
                 .unwrap_or(-1),
             None => -1,
         };
-        Output {
-            stdout: out,
-            stderr: err,
-            code,
-        }
+        Output { stdout: out, stderr: err, code }
     }
 
     /// SQL through the mysql client in a pod (root password `change-me`).
     pub async fn sql(&self, pod: &str, sql: &str) -> Output {
-        self.exec(pod, &["mysql", "-uroot", "-pchange-me", "-N", "-e", sql])
-            .await
+        self.exec(pod, &["mysql", "-uroot", "-pchange-me", "-N", "-e", sql]).await
     }
 
     /// Wait until a pod exists, runs and is Ready; returns it.
@@ -163,15 +137,9 @@ impl Env {
         eventually(&format!("{name} ready"), || async {
             let p = self.pods().get_opt(name).await.ok()??;
             let st = p.status.as_ref()?;
-            let ready = st
-                .conditions
-                .as_ref()?
-                .iter()
-                .any(|c| c.type_ == "Ready" && c.status == "True");
-            (st.phase.as_deref() == Some("Running")
-                && ready
-                && p.metadata.deletion_timestamp.is_none())
-            .then_some(p)
+            let ready = st.conditions.as_ref()?.iter().any(|c| c.type_ == "Ready" && c.status == "True");
+            (st.phase.as_deref() == Some("Running") && ready && p.metadata.deletion_timestamp.is_none())
+                .then_some(p)
         })
         .await
     }
@@ -206,12 +174,7 @@ impl Env {
     /// Wait until a pod is gone.
     pub async fn gone(&self, name: &str) {
         eventually(&format!("{name} gone"), || async {
-            self.pods()
-                .get_opt(name)
-                .await
-                .ok()?
-                .is_none()
-                .then_some(())
+            self.pods().get_opt(name).await.ok()?.is_none().then_some(())
         })
         .await;
     }
@@ -237,10 +200,7 @@ where
         if let Some(v) = f().await {
             return v;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
@@ -298,12 +258,7 @@ pub struct Run {
 impl Kubectl {
     pub fn new(e: &Env) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let yaml = e.sandbox.kubeconfig(
-            &e.listener,
-            &e.cluster,
-            &e.cluster.admin_token(),
-            Some("default"),
-        );
+        let yaml = e.sandbox.kubeconfig(&e.listener, &e.cluster, &e.cluster.admin_token(), Some("default"));
         std::fs::write(dir.path().join("config"), yaml).expect("kubeconfig");
         Kubectl { dir }
     }
