@@ -59,19 +59,24 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Provision `n` learners and apply the mysql lab to each: total time per learner, and the part
+/// of it spent applying the lab.
 async fn provision_all(
     clusters: &std::sync::Arc<LearnerClusters>,
     n: usize,
-) -> anyhow::Result<Vec<Duration>> {
+) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
     let mut times = Vec::with_capacity(n);
+    let mut applies = Vec::with_capacity(n);
     for i in 0..n {
         let learner = format!("bench-learner-{i}");
         let t0 = Instant::now();
         clusters.provision(&learner).wait().await?;
+        let t1 = Instant::now();
         clusters.apply(&learner, MYSQL_LAB).await?;
+        applies.push(t1.elapsed());
         times.push(t0.elapsed());
     }
-    Ok(times)
+    Ok((times, applies))
 }
 
 #[tokio::main]
