@@ -37,6 +37,31 @@ pub struct ApplyOptions {
     pub owner: Option<Owner>,
 }
 
+/// Kinds already looked up through discovery. Every sandbox cluster serves the same kinds, and a
+/// real cluster's kinds do not change while kubedojo runs, so one cache serves a whole backend
+/// (discovery was most of the time of applying a small lab to a fresh sandbox cluster).
+#[derive(Debug, Default)]
+pub struct DiscoveryCache {
+    kinds: parking_lot::Mutex<HashMap<GroupVersionKind, (ApiResource, ApiCapabilities)>>,
+}
+
+impl DiscoveryCache {
+    async fn resolve(
+        &self,
+        client: &kube::Client,
+        gvk: &GroupVersionKind,
+    ) -> Result<(ApiResource, ApiCapabilities), ClusterError> {
+        if let Some(found) = self.kinds.lock().get(gvk) {
+            return Ok(found.clone());
+        }
+        let found = kube::discovery::pinned_kind(client, gvk)
+            .await
+            .map_err(|e| ClusterError::Manifest(format!("unknown kind {}: {e}", gvk.kind)))?;
+        self.kinds.lock().insert(gvk.clone(), found.clone());
+        Ok(found)
+    }
+}
+
 /// One object that was applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Applied {
@@ -167,17 +192,15 @@ pub async fn apply_yaml(
     client: &kube::Client,
     yaml: &str,
     opts: &ApplyOptions,
+    cache: &DiscoveryCache,
 ) -> Result<Vec<Applied>, ClusterError> {
     let mut docs = parse_manifests(yaml)?;
     let mut kinds: HashMap<GroupVersionKind, (ApiResource, ApiCapabilities)> = HashMap::new();
     for d in &docs {
         let gvk = gvk_of(d);
-        if let std::collections::hash_map::Entry::Vacant(slot) = kinds.entry(gvk) {
-            let gvk = slot.key();
-            let found = kube::discovery::pinned_kind(client, gvk)
-                .await
-                .map_err(|e| ClusterError::Manifest(format!("unknown kind {}: {e}", gvk.kind)))?;
-            slot.insert(found);
+        if !kinds.contains_key(&gvk) {
+            let found = cache.resolve(client, &gvk).await?;
+            kinds.insert(gvk, found);
         }
     }
     let is_cluster_scoped = |d: &Value| {

@@ -126,13 +126,13 @@ impl Backend {
         yaml: &str,
     ) -> Result<Vec<Applied>, ClusterError> {
         match self {
-            Backend::Sandbox(_) => {
+            Backend::Sandbox(b) => {
                 let opts = ApplyOptions {
                     namespace: lc.namespace.clone(),
                     force_namespace: false,
                     owner: None,
                 };
-                apply_yaml(&lc.client, yaml, &opts).await
+                apply_yaml(&lc.client, yaml, &opts, b.discovery()).await
             }
             Backend::Namespace(b) => b.apply(lc, yaml).await,
         }

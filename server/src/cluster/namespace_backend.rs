@@ -22,7 +22,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::apply::{Applied, ApplyOptions, FIELD_MANAGER, Owner, apply_yaml};
+use super::apply::{Applied, ApplyOptions, DiscoveryCache, FIELD_MANAGER, Owner, apply_yaml};
 use super::backend::{BackendKind, LearnerCluster};
 use super::error::ClusterError;
 use super::names::{
@@ -96,6 +96,7 @@ pub struct NamespaceBackend {
     /// The kubeconfig's cluster entry (server, CA), reused in learners' kubeconfigs.
     cluster: kube::config::Cluster,
     quota: LearnerQuota,
+    discovery: DiscoveryCache,
 }
 
 impl std::fmt::Debug for NamespaceBackend {
@@ -193,6 +194,7 @@ impl NamespaceBackend {
             admin,
             cluster,
             quota,
+            discovery: DiscoveryCache::default(),
         })
     }
 
@@ -508,7 +510,7 @@ impl NamespaceBackend {
                 labels: learner_labels(&lc.learner),
             }),
         };
-        let applied = apply_yaml(&self.admin, yaml, &opts).await?;
+        let applied = apply_yaml(&self.admin, yaml, &opts, &self.discovery).await?;
         if applied.iter().any(|a| a.namespace.is_none()) {
             self.grant_owned_cluster_objects(&lc.learner).await?;
         }

@@ -6,6 +6,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use kubedojo_sandbox::{Sandbox, TlsListener};
 use tokio::sync::OnceCell;
 
+use super::apply::DiscoveryCache;
 use super::backend::{BackendKind, LearnerCluster};
 use super::error::ClusterError;
 use super::provision::Reporter;
@@ -18,6 +19,7 @@ pub struct SandboxBackend {
     sandbox: Sandbox,
     /// One loopback HTTPS listener serves every cluster (routed by token); started on first need.
     listener: OnceCell<TlsListener>,
+    discovery: DiscoveryCache,
 }
 
 impl std::fmt::Debug for SandboxBackend {
@@ -34,12 +36,18 @@ impl SandboxBackend {
         SandboxBackend {
             sandbox,
             listener: OnceCell::new(),
+            discovery: DiscoveryCache::default(),
         }
     }
 
     /// The sandbox behind this backend.
     pub fn sandbox(&self) -> &Sandbox {
         &self.sandbox
+    }
+
+    /// Kinds looked up once for every cluster of the sandbox.
+    pub fn discovery(&self) -> &DiscoveryCache {
+        &self.discovery
     }
 
     async fn listener(&self) -> Result<&TlsListener, ClusterError> {
