@@ -198,9 +198,9 @@ pub async fn apply_yaml(
     let mut kinds: HashMap<GroupVersionKind, (ApiResource, ApiCapabilities)> = HashMap::new();
     for d in &docs {
         let gvk = gvk_of(d);
-        if !kinds.contains_key(&gvk) {
-            let found = cache.resolve(client, &gvk).await?;
-            kinds.insert(gvk, found);
+        if let std::collections::hash_map::Entry::Vacant(slot) = kinds.entry(gvk) {
+            let found = cache.resolve(client, slot.key()).await?;
+            slot.insert(found);
         }
     }
     let is_cluster_scoped = |d: &Value| {
