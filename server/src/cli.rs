@@ -29,6 +29,14 @@ pub enum Command {
     Serve(ServeArgs),
     /// Run one standalone sandbox cluster for kubectl or kube-rs until interrupted.
     Sandbox(SandboxArgs),
+    /// Remove everything kubedojo created for learners on the cluster of a kubeconfig
+    /// (namespaces, RBAC, storage labelled app.kubernetes.io/managed-by=kubedojo).
+    Cleanup(CleanupArgs),
+    /// Create or delete the kind cluster kubedojo is meant to run learners on.
+    Kind {
+        #[command(subcommand)]
+        command: KindCommand,
+    },
     /// Work with the lesson files.
     Lessons {
         #[command(subcommand)]
@@ -57,6 +65,62 @@ pub struct ServeArgs {
         env = "LEPTOS_SITE_ROOT"
     )]
     pub site_root: PathBuf,
+    /// Give each learner a namespace on this real cluster instead of a sandbox cluster.
+    #[arg(long, value_name = "PATH", env = "KUBEDOJO_KUBECONFIG")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, value_name = "NAME", requires = "kubeconfig")]
+    pub context: Option<String>,
+    /// Remove a learner's cluster after this long idle (e.g. 90m, 2h, 45s).
+    #[arg(long, value_name = "DURATION", default_value = "2h", value_parser = parse_duration)]
+    pub learner_ttl: std::time::Duration,
+    /// Remove every learner cluster or namespace when the server stops.
+    #[arg(long)]
+    pub cleanup_on_exit: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// The cluster to clean up.
+    #[arg(long, value_name = "PATH", env = "KUBEDOJO_KUBECONFIG")]
+    pub kubeconfig: PathBuf,
+    /// The kubeconfig context to use (default: its current context).
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KindCommand {
+    /// `kind create cluster` with kubedojo's config (control-plane + 3 workers).
+    Up {
+        /// Where kind writes the cluster's kubeconfig.
+        #[arg(long, value_name = "PATH", default_value = "kubedojo-kind.kubeconfig")]
+        kubeconfig: PathBuf,
+    },
+    /// `kind delete cluster --name kubedojo`.
+    Down,
+}
+
+/// `90m`, `2h`, `45s` or plain seconds.
+///
+/// # Errors
+/// Anything else.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 90m, 2h or 45s"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(format!("{s:?} is not a duration like 90m, 2h or 45s")),
+    };
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +183,21 @@ mod tests {
         assert_eq!(args.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(args.db, PathBuf::from("kubedojo.db"));
         assert!(args.lessons.is_none());
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(
+            parse_duration("2h"),
+            Ok(std::time::Duration::from_secs(7200))
+        );
+        assert_eq!(
+            parse_duration("90m"),
+            Ok(std::time::Duration::from_secs(5400))
+        );
+        assert_eq!(parse_duration("45"), Ok(std::time::Duration::from_secs(45)));
+        assert!(parse_duration("2 days").is_err());
+        assert!(parse_duration("h").is_err());
     }
 
     #[test]

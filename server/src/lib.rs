@@ -2,6 +2,7 @@
 //! parses arguments and calls into here, so tests drive the same router the binary serves.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 mod learner;
 mod router;

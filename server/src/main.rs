@@ -22,6 +22,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command_or_serve() {
         Command::Serve(args) => commands::serve::run(args).await,
         Command::Sandbox(args) => commands::sandbox::run(args).await,
+        Command::Cleanup(args) => commands::cleanup::run(args).await,
+        Command::Kind { command } => commands::kind::run(&command),
         Command::Lessons {
             command: LessonsCommand::Check(args),
         } => commands::lessons_check::run(&args),

@@ -8,6 +8,7 @@ use kubedojo_course::Catalog;
 use kubedojo_progress::ProgressStore;
 use leptos::config::LeptosOptions;
 
+use crate::cluster::LearnerClusters;
 use crate::site::Site;
 
 /// Application state: cheap to clone (handles only).
@@ -15,6 +16,8 @@ use crate::site::Site;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub course: CourseContext,
+    /// Every learner's own cluster (sandbox or namespace backend).
+    pub clusters: Arc<LearnerClusters>,
 }
 
 impl AppState {
@@ -22,6 +25,14 @@ impl AppState {
         Self {
             leptos_options: site.leptos_options(),
             course: CourseContext { catalog, progress },
+            clusters: LearnerClusters::sandbox_default(),
         }
+    }
+
+    /// Use `clusters` for learners' clusters instead of the default sandbox.
+    #[must_use]
+    pub fn with_clusters(mut self, clusters: Arc<LearnerClusters>) -> Self {
+        self.clusters = clusters;
+        self
     }
 }

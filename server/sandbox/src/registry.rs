@@ -535,6 +535,21 @@ pub static RESOURCES: &[ResourceDef] = &[
         Lease,
         k::coordination::v1::Lease
     ),
+    // Stored only (nothing enforces it in the simulated network); learner namespaces on the
+    // kubeconfig backend carry one, and kubectl must be able to show it.
+    def!(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "networkpolicy",
+        "NetworkPolicy",
+        true,
+        &["netpol"],
+        NONE,
+        NONE,
+        Default,
+        k::networking::v1::NetworkPolicy
+    ),
     def!(
         "authorization.k8s.io",
         "v1",

@@ -1,0 +1,161 @@
+//! The backend in use (the one place that knows) and the handle a learner's cluster is.
+
+use super::apply::{Applied, ApplyOptions, apply_yaml};
+use super::error::ClusterError;
+use super::namespace_backend::{NAMESPACE_STEPS, NamespaceBackend};
+use super::provision::Reporter;
+use super::sandbox_backend::{SANDBOX_STEPS, SandboxBackend};
+
+/// Which kind of backend made a learner cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    Sandbox,
+    Namespace,
+}
+
+/// A learner's cluster: the client kubedojo uses for them and the kubeconfig their terminal uses.
+#[derive(Clone)]
+pub struct LearnerCluster {
+    pub learner: String,
+    pub kind: BackendKind,
+    /// Sandbox cluster id, or the learner's namespace on a shared cluster.
+    pub id: String,
+    /// The namespace the learner works in.
+    pub namespace: String,
+    /// Talks to the learner's cluster as the learner: the sandbox cluster's admin (the whole
+    /// cluster is theirs), or the learner's ServiceAccount token on a shared cluster.
+    pub client: kube::Client,
+    /// The same credentials as YAML for kubectl.
+    pub kubeconfig: String,
+}
+
+impl std::fmt::Debug for LearnerCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LearnerCluster")
+            .field("learner", &self.learner)
+            .field("kind", &self.kind)
+            .field("id", &self.id)
+            .field("namespace", &self.namespace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where learner clusters come from.
+#[derive(Debug)]
+pub enum Backend {
+    /// A virtual cluster per learner in the embedded sandbox.
+    Sandbox(SandboxBackend),
+    /// A namespace per learner on a real cluster reached through a kubeconfig (boxed: it holds
+    /// a kube client and config, far larger than the sandbox handle).
+    Namespace(Box<NamespaceBackend>),
+}
+
+impl Backend {
+    /// The provisioning steps, in order.
+    pub fn steps(&self) -> &'static [&'static str] {
+        match self {
+            Backend::Sandbox(_) => SANDBOX_STEPS,
+            Backend::Namespace(_) => NAMESPACE_STEPS,
+        }
+    }
+
+    /// Which backend this is.
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Backend::Sandbox(_) => BackendKind::Sandbox,
+            Backend::Namespace(_) => BackendKind::Namespace,
+        }
+    }
+
+    /// Make a cluster for `learner`; a failing step leaves nothing behind.
+    ///
+    /// # Errors
+    /// The failing step.
+    pub async fn provision(
+        &self,
+        learner: &str,
+        r: &Reporter,
+    ) -> Result<LearnerCluster, ClusterError> {
+        match self {
+            Backend::Sandbox(b) => b.provision(learner, r).await,
+            Backend::Namespace(b) => b.provision(learner, r).await,
+        }
+    }
+
+    /// Remove everything made for the learner (waits until a namespace is really gone, so a
+    /// re-provision can follow at once).
+    ///
+    /// # Errors
+    /// API failures other than "already gone".
+    pub async fn remove(
+        &self,
+        learner: &str,
+        lc: Option<&LearnerCluster>,
+    ) -> Result<(), ClusterError> {
+        match self {
+            Backend::Sandbox(b) => {
+                if let Some(lc) = lc {
+                    b.remove(lc);
+                }
+                Ok(())
+            }
+            Backend::Namespace(b) => b.remove_learner(learner).await,
+        }
+    }
+
+    /// Remove everything kubedojo created through this backend; returns how many learners'
+    /// clusters or namespaces were removed.
+    ///
+    /// # Errors
+    /// API failures.
+    pub async fn cleanup_all(&self) -> Result<usize, ClusterError> {
+        match self {
+            Backend::Sandbox(b) => Ok(b.remove_all()),
+            Backend::Namespace(b) => b.cleanup_all().await,
+        }
+    }
+
+    /// Server-side apply a lesson's manifests to the learner's cluster.
+    ///
+    /// # Errors
+    /// Bad manifests or the API server's answer.
+    pub async fn apply(
+        &self,
+        lc: &LearnerCluster,
+        yaml: &str,
+    ) -> Result<Vec<Applied>, ClusterError> {
+        match self {
+            Backend::Sandbox(b) => {
+                let opts = ApplyOptions {
+                    namespace: lc.namespace.clone(),
+                    force_namespace: false,
+                    owner: None,
+                };
+                apply_yaml(&lc.client, yaml, &opts, b.discovery()).await
+            }
+            Backend::Namespace(b) => b.apply(lc, yaml).await,
+        }
+    }
+}
+
+impl Backend {
+    /// The backend the command line asks for: the embedded sandbox without a kubeconfig, the
+    /// namespace backend with one (checked: parses, reachable, permitted).
+    ///
+    /// # Errors
+    /// The kubeconfig path is unusable, as one sentence.
+    pub async fn open(
+        kubeconfig: Option<&std::path::Path>,
+        context: Option<&str>,
+    ) -> Result<Backend, ClusterError> {
+        match kubeconfig {
+            None => Ok(Backend::Sandbox(SandboxBackend::new(
+                kubedojo_sandbox::Sandbox::default(),
+            ))),
+            Some(path) => Ok(Backend::Namespace(Box::new(
+                NamespaceBackend::connect(path, context, Default::default()).await?,
+            ))),
+        }
+    }
+}
