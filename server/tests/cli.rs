@@ -161,7 +161,8 @@ fn sandbox_serves_kubectl_with_the_written_kubeconfig() {
             "namespace/default",
             "namespace/kube-node-lease",
             "namespace/kube-public",
-            "namespace/kube-system"
+            "namespace/kube-system",
+            "namespace/local-path-storage"
         ]
     );
 }

@@ -12,6 +12,9 @@ use serde_json::Value;
 use std::time::Duration;
 use tokio::time::{Instant, sleep};
 
+/// How many times (250 ms apart) a delete-pod action looks for its pod before giving up.
+const DELETE_POD_ATTEMPTS: usize = 20;
+
 const POLL: Duration = Duration::from_millis(25);
 
 /// What an action did.
@@ -94,15 +97,24 @@ impl Grader {
             .ok_or_else(|| GraderError::Lab(format!("no action `{action_id}`")))?;
         match &action.kind {
             ActionKind::DeletePod { target } => {
-                let pods = self
-                    .view
-                    .find(
-                        "Pod",
-                        target.namespace.as_deref(),
-                        target.name.as_deref(),
-                        target.selector.as_deref(),
-                    )
-                    .await?;
+                // NB: a controller may be replacing the pod right now (e.g. a StatefulSet rolling
+                // out a template change), so give it a moment to come back before giving up.
+                let mut pods = Vec::new();
+                for _ in 0..DELETE_POD_ATTEMPTS {
+                    pods = self
+                        .view
+                        .find(
+                            "Pod",
+                            target.namespace.as_deref(),
+                            target.name.as_deref(),
+                            target.selector.as_deref(),
+                        )
+                        .await?;
+                    if !pods.is_empty() {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
                 if pods.is_empty() {
                     return Err(GraderError::Lab(format!(
                         "{}: no pod to delete",

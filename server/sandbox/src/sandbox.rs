@@ -68,14 +68,16 @@ impl Sandbox {
     pub fn new(opts: SandboxOptions) -> Self {
         let (data_dir, owns_data_dir) = match &opts.data_dir {
             Some(d) => (d.clone(), false),
-            None => (
-                std::env::temp_dir().join(format!(
+            None => {
+                let tmp = std::env::temp_dir();
+                sweep_stale_data_dirs(&tmp);
+                let dir = tmp.join(format!(
                     "kubedojo-sandbox-{}-{}",
                     std::process::id(),
                     &crate::cluster::random_secret()[..8]
-                )),
-                true,
-            ),
+                ));
+                (dir, true)
+            }
         };
         Sandbox {
             inner: Arc::new(Inner {
@@ -177,5 +179,29 @@ impl Sandbox {
             token,
             namespace,
         )
+    }
+}
+
+/// Remove the temporary data directories of sandboxes whose process is gone (killed before it
+/// could clean up), so test runs and crashes do not leave volumes behind in the temp dir.
+fn sweep_stale_data_dirs(tmp: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("kubedojo-sandbox-"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let alive = std::path::Path::new("/proc").join(pid.to_string()).exists();
+        if !alive && std::path::Path::new("/proc/self").exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
