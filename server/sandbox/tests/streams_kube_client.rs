@@ -282,7 +282,9 @@ async fn kube_rs_exec_refusals_are_statuses() {
     );
     let unscheduled: Pod = serde_json::from_value(serde_json::json!({
         "metadata": {"name": "pending"},
-        "spec": {"containers": [{"name": "mysql", "image": "mysql:8"}]}
+        // No node has this label, so the scheduler leaves the pod without a host.
+        "spec": {"nodeSelector": {"example.com/no-such-node": "true"},
+                 "containers": [{"name": "mysql", "image": "mysql:8"}]}
     }))
     .expect("pod");
     timeout(T, pods.create(&Default::default(), &unscheduled))

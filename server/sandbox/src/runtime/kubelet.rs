@@ -89,7 +89,8 @@ impl Controller for Kubelet {
         let Some(node) = pod["spec"]["nodeName"].as_str().map(String::from) else {
             return Requeue::Done;
         };
-        if runtime.node_lost(&node) {
+        // No kubelet serves a node that does not exist (or was lost): its pods stay as they are.
+        if runtime.node_lost(&node) || cx.get(*ids::NODES, "", &node).is_none() {
             return Requeue::Done;
         }
         if pod["metadata"]["deletionTimestamp"].is_string() {

@@ -243,7 +243,8 @@ pub fn install(cluster: &Cluster) -> Arc<Fake> {
     fake
 }
 
-/// Create a pod through the API, bound to a node, with phase Running.
+/// Create a pod through the API with phase Running, bound to a node no kubelet serves (the
+/// fake runtime plays the kubelet for it).
 pub async fn running_pod(cluster: &Cluster, name: &str, containers: &[&str]) -> Pod {
     let pods: Api<Pod> = Api::default_namespaced(cluster.client());
     let containers: Vec<_> = containers
@@ -253,7 +254,7 @@ pub async fn running_pod(cluster: &Cluster, name: &str, containers: &[&str]) -> 
     let pod: Pod = serde_json::from_value(json!({
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name},
-        "spec": {"nodeName": "kind-worker", "containers": containers}
+        "spec": {"nodeName": "streams-node", "containers": containers}
     }))
     .expect("pod");
     tokio::time::timeout(
