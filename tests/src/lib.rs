@@ -8,6 +8,7 @@ use std::sync::Arc;
 use kubedojo_course::{Catalog, LessonSource};
 use kubedojo_progress::ProgressStore;
 use kubedojo_server::AppState;
+use kubedojo_server::cluster::LearnerClusters;
 use kubedojo_server::site::Site;
 
 /// The repository root (this crate lives in `tests/`).
@@ -30,6 +31,9 @@ pub fn site_root() -> PathBuf {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub catalog: Arc<Catalog>,
+    /// The learners' clusters of this server (embedded sandbox), for tests that provision a
+    /// learner's cluster directly (the learner key is the `kubedojo_learner` cookie's value).
+    pub clusters: Arc<LearnerClusters>,
     db_dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -52,6 +56,7 @@ impl TestServer {
         let catalog = Arc::new(Catalog::load(&LessonSource::Embedded)?);
         let progress = Arc::new(ProgressStore::open(&db_dir.path().join("kubedojo.db"))?);
         let state = AppState::new(Site::new(site_root()), catalog.clone(), progress);
+        let clusters = state.clusters.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let router = kubedojo_server::router(state);
@@ -63,6 +68,7 @@ impl TestServer {
         Ok(Self {
             addr,
             catalog,
+            clusters,
             db_dir,
             task,
         })
