@@ -99,6 +99,8 @@ pub struct LessonView {
     pub next: Option<LessonLink>,
     pub total_lessons: usize,
     pub read: bool,
+    /// The part has a hands-on lab: the page shows the lab panel.
+    pub has_lab: bool,
 }
 
 /// What the lesson server function returns: the view plus its body HTML (which

@@ -187,6 +187,7 @@ impl CourseContext {
             next: next.map(link),
             total_lessons: self.catalog.lessons().len(),
             read,
+            has_lab: lesson.lab.is_some(),
         }))
     }
 

@@ -144,12 +144,22 @@ fn Running(
     let heading = format!("Question {} of {total}", position + 1);
     let label = heading.clone();
     let finish_session = session_id.clone();
+    let card = NodeRef::<leptos::html::Article>::new();
+    Effect::new(move |_| {
+        if let Some(card) = card.get() {
+            // Each question starts at the top of the page: the learner may have scrolled down
+            // to the previous card's (or the setup form's) button, and the sticky status bar
+            // would otherwise hide the first lines of the new card. Focus tells screen readers.
+            let _ = card.focus();
+            window().scroll_to_with_x_and_y(0.0, 0.0);
+        }
+    });
     view! {
         <div class="interview-status">
             <p class="interview-position" role="status">{heading}</p>
             <Countdown seconds_left />
         </div>
-        <article class="quiz-card" aria-label=label>
+        <article class="quiz-card" aria-label=label tabindex="-1" node_ref=card>
             <header class="quiz-card-header">
                 <span class="badge">{format!("Part {}", question.lesson_number)}</span>
                 <span class="badge">{question.kind_label.clone()}</span>

@@ -7,6 +7,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::get_lesson;
 use crate::components::{ErrorNote, LessonBody, ReadToggle, TableOfContents};
+use crate::lab::LabPanel;
 use crate::model::{LessonLink, LessonPayload, LessonView};
 use crate::pages::NotFound;
 
@@ -50,7 +51,9 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
         next,
         total_lessons,
         read,
+        has_lab,
     } = lesson;
+    let lab = has_lab.then(|| view! { <LabPanel slug=slug.clone() /> });
     view! {
         <Title text=title.clone() />
         <Meta name="description" content=summary.clone() />
@@ -87,6 +90,7 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
                     </nav>
                 </footer>
             </article>
+            {lab}
         </div>
     }
 }

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::lab_files::{LAB_FILE, LabFiles, MANIFESTS_DIR};
 use crate::lesson::{self, LESSON_FILE, Lesson, LessonFiles, QUIZ_FILE};
 use crate::problem::{LoadError, Problem};
 use crate::quiz::Question;
@@ -160,9 +161,33 @@ fn embedded_lesson_files() -> Vec<LessonFiles> {
                 folder: folder.to_owned(),
                 lesson: (*text).to_owned(),
                 quiz: file(folder, QUIZ_FILE),
+                lab: embedded_lab(folder),
             })
         })
         .collect()
+}
+
+/// The embedded `folder/lab.toml` and `folder/manifests/**`.
+fn embedded_lab(folder: &str) -> Option<LabFiles> {
+    let in_folder = |path: &'static str| {
+        path.strip_prefix(folder)
+            .and_then(|rest| rest.strip_prefix('/'))
+    };
+    let text = crate::embedded::FILES
+        .iter()
+        .find(|(path, _)| in_folder(path) == Some(LAB_FILE))?
+        .1
+        .to_owned();
+    let manifests = crate::embedded::FILES
+        .iter()
+        .filter_map(|(path, content)| {
+            let relative = in_folder(path)?;
+            relative
+                .starts_with(&format!("{MANIFESTS_DIR}/"))
+                .then(|| (relative.to_owned(), (*content).to_owned()))
+        })
+        .collect();
+    Some(LabFiles { text, manifests })
 }
 
 fn read_lesson_files(dir: &Path) -> Result<Vec<LessonFiles>, LoadError> {
@@ -188,10 +213,12 @@ fn read_lesson_files(dir: &Path) -> Result<Vec<LessonFiles>, LoadError> {
         } else {
             None
         };
+        let lab = LabFiles::read(&path).map_err(read_error(&path))?;
         files.push(LessonFiles {
             folder: entry.file_name().to_string_lossy().into_owned(),
             lesson,
             quiz,
+            lab,
         });
     }
     Ok(files)

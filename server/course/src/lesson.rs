@@ -5,6 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::front_matter::{self, FrontMatter};
+use crate::lab_files::LabFiles;
 use crate::manifests::check_yaml_block;
 use crate::problem::Problem;
 use crate::quiz::{self, Quiz};
@@ -32,6 +33,8 @@ pub struct Lesson {
     pub word_count: usize,
     /// The part's question bank, from `quiz.toml` beside the lesson, if it has one.
     pub quiz: Option<Quiz>,
+    /// The part's lab (`lab.toml` and its manifests), if it has one; the grader interprets it.
+    pub lab: Option<std::sync::Arc<LabFiles>>,
 }
 
 /// The files of one lesson folder, as read from disk or the embedded copy.
@@ -43,6 +46,8 @@ pub struct LessonFiles {
     pub lesson: String,
     /// `quiz.toml`, when the folder has one.
     pub quiz: Option<String>,
+    /// `lab.toml` and `manifests/`, when the folder has a lab.
+    pub lab: Option<LabFiles>,
 }
 
 pub(crate) const LESSON_FILE: &str = "lesson.md";
@@ -147,6 +152,7 @@ pub(crate) fn build(files: &LessonFiles) -> Result<Lesson, Vec<Problem>> {
             toc: rendered.toc,
             word_count: rendered.word_count,
             quiz,
+            lab: files.lab.clone().map(std::sync::Arc::new),
         }),
         _ => Err(problems),
     }
@@ -169,6 +175,7 @@ pub(crate) mod tests {
             folder: folder.to_owned(),
             lesson: lesson.to_owned(),
             quiz: quiz.map(str::to_owned),
+            lab: None,
         }
     }
 

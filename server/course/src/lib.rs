@@ -9,6 +9,7 @@ mod embedded;
 mod front_matter;
 mod highlight;
 mod html_figure;
+mod lab_files;
 mod lesson;
 mod manifests;
 mod problem;
@@ -19,6 +20,7 @@ mod slug;
 
 pub use catalog::{Catalog, LessonSource, Neighbours};
 pub use front_matter::FrontMatter;
+pub use lab_files::{LAB_FILE, LabFiles, MANIFESTS_DIR};
 pub use lesson::{Lesson, LessonFiles, TocEntry};
 pub use problem::{LoadError, Problem};
 pub use quiz::{MIN_QUESTIONS, Question, QuestionKind, Quiz, RubricPoint, normalize_answer};

@@ -1,0 +1,6 @@
+//! The lab beside a lesson: the learner's own cluster, its live picture, the task checklist and
+//! a kubectl terminal. [`LabPanel`] composes the parts; each part is its own module.
+
+mod panel;
+
+pub(crate) use panel::LabPanel;
