@@ -1,6 +1,10 @@
 //! The lab beside a lesson: the learner's own cluster, its live picture, the task checklist and
 //! a kubectl terminal. [`LabPanel`] composes the parts; each part is its own module.
 
+pub mod api;
+pub mod model;
 mod panel;
+#[cfg(feature = "ssr")]
+pub mod service;
 
 pub(crate) use panel::LabPanel;
