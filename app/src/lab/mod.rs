@@ -2,9 +2,12 @@
 //! a kubectl terminal. [`LabPanel`] composes the parts; each part is its own module.
 
 pub mod api;
+#[cfg(feature = "hydrate")]
+mod follow;
 pub mod model;
 mod panel;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod tasks;
 
 pub(crate) use panel::LabPanel;
