@@ -17,6 +17,11 @@ const DELETE_POD_ATTEMPTS: usize = 20;
 
 const POLL: Duration = Duration::from_millis(25);
 
+/// How an action's message names the server it reached: `` (the pod's own) or ` through mysql`.
+fn via(host: Option<&str>) -> String {
+    host.map(|h| format!(" through {h}")).unwrap_or_default()
+}
+
 /// What an action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionOutcome {
@@ -168,19 +173,26 @@ impl Grader {
                     output: None,
                 })
             }
-            ActionKind::Sql { target, sql } => {
+            ActionKind::Sql { target, sql, host } => {
                 let pod = self.ready_pod_for(target).await?;
+                let via = via(host.as_deref());
                 let out = self
-                    .sql_until_up("action", target.namespace.as_deref(), &pod, sql)
+                    .sql_until_up(
+                        "action",
+                        target.namespace.as_deref(),
+                        &pod,
+                        host.as_deref(),
+                        sql,
+                    )
                     .await?;
                 if out.code != 0 {
                     return Err(GraderError::Exec(format!(
-                        "SQL in Pod/{pod} failed: {}",
+                        "SQL in Pod/{pod}{via} failed: {}",
                         out.stderr.trim()
                     )));
                 }
                 Ok(ActionOutcome {
-                    message: format!("ran SQL in Pod/{pod}"),
+                    message: format!("ran SQL in Pod/{pod}{via}"),
                     output: Some(out.stdout),
                 })
             }
@@ -189,6 +201,7 @@ impl Grader {
                 database,
                 table,
                 rows,
+                host,
             } => {
                 let n: u32 = rows
                     .trim()
@@ -200,17 +213,24 @@ impl Grader {
                     values.join(", ")
                 );
                 let pod = self.ready_pod_for(target).await?;
+                let via = via(host.as_deref());
                 let out = self
-                    .sql_until_up("action", target.namespace.as_deref(), &pod, &sql)
+                    .sql_until_up(
+                        "action",
+                        target.namespace.as_deref(),
+                        &pod,
+                        host.as_deref(),
+                        &sql,
+                    )
                     .await?;
                 if out.code != 0 {
                     return Err(GraderError::Exec(format!(
-                        "insert in Pod/{pod} failed: {}",
+                        "insert from Pod/{pod}{via} failed: {}",
                         out.stderr.trim()
                     )));
                 }
                 Ok(ActionOutcome {
-                    message: format!("inserted {n} rows into {database}.{table} in Pod/{pod}"),
+                    message: format!("inserted {n} rows into {database}.{table} from Pod/{pod}{via}"),
                     output: None,
                 })
             }
@@ -299,6 +319,7 @@ impl Grader {
         who: &str,
         ns: Option<&str>,
         pod: &str,
+        host: Option<&str>,
         sql: &str,
     ) -> Result<crate::cluster::ExecOutput, GraderError> {
         let deadline = Instant::now() + self.probe_timeout;
@@ -308,7 +329,7 @@ impl Grader {
                 .exec(
                     ns,
                     pod,
-                    &crate::eval::mysql_command(sql),
+                    &crate::eval::mysql_command_via(host, sql),
                     self.probe_timeout,
                 )
                 .await?;
