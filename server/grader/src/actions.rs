@@ -167,6 +167,12 @@ impl Grader {
                 if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
                     spec.insert("replicas".into(), Value::from(n));
                 }
+                // Drop the resourceVersion we read: `apply` lays this object over a fresh read
+                // (retrying on 409), and a stale version would make every retry conflict while
+                // the controller keeps updating the status.
+                if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                    meta.remove("resourceVersion");
+                }
                 self.view.apply(&obj).await?;
                 Ok(ActionOutcome {
                     message: format!("scaled {resource}/{name} to {n}"),
@@ -230,7 +236,9 @@ impl Grader {
                     )));
                 }
                 Ok(ActionOutcome {
-                    message: format!("inserted {n} rows into {database}.{table} from Pod/{pod}{via}"),
+                    message: format!(
+                        "inserted {n} rows into {database}.{table} from Pod/{pod}{via}"
+                    ),
                     output: None,
                 })
             }

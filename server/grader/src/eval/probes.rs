@@ -532,7 +532,10 @@ mod tests {
     #[test]
     fn mysql_command_reaches_the_own_server_or_a_named_one() {
         let own = mysql_command("SELECT 1");
-        assert_eq!(own, ["mysql", "-uroot", "-pchange-me", "-N", "-e", "SELECT 1"]);
+        assert_eq!(
+            own,
+            ["mysql", "-uroot", "-pchange-me", "-N", "-e", "SELECT 1"]
+        );
         let via = mysql_command_via(Some("mysql-0.mysql"), "SELECT 1");
         assert_eq!(
             via,
