@@ -17,6 +17,20 @@ const DELETE_POD_ATTEMPTS: usize = 20;
 
 const POLL: Duration = Duration::from_millis(25);
 
+/// A workload's `spec.selector.matchLabels` as a label selector (`app=mysql,tier=db`).
+fn match_labels(workload: &Value) -> String {
+    workload
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
 /// How an action's message names the server it reached: `` (the pod's own) or ` through mysql`.
 fn via(host: Option<&str>) -> String {
     host.map(|h| format!(" through {h}")).unwrap_or_default()
@@ -174,8 +188,38 @@ impl Grader {
                     meta.remove("resourceVersion");
                 }
                 self.view.apply(&obj).await?;
+                // Like `kubectl scale` followed by `kubectl rollout status`: wait until exactly
+                // `n` pods exist and are Ready, so whatever comes next (a query through the
+                // Service) cannot reach a pod that is being scaled away. The scale itself is
+                // done either way; a slow rollout is reported, not treated as a failure.
+                let selector = match_labels(&obj);
+                if selector.is_empty() {
+                    // No matchLabels to find its pods by: nothing to wait for.
+                    return Ok(ActionOutcome {
+                        message: format!("scaled {resource}/{name} to {n}"),
+                        output: None,
+                    });
+                }
+                let ns = namespace.as_deref();
+                let converged = self
+                    .wait(
+                        &format!("{resource}/{name} to have {n} Ready pods"),
+                        || async {
+                            let pods = self.view.find("Pod", ns, None, Some(&selector)).await?;
+                            let ready = pods.iter().filter(|p| pod_is_ready(p)).count();
+                            Ok((pods.len() as i64 == n && ready as i64 == n).then_some(()))
+                        },
+                    )
+                    .await;
+                let message = match converged {
+                    Ok(()) => format!("scaled {resource}/{name} to {n}: {n} pod(s) Ready"),
+                    Err(GraderError::Timeout(_)) => format!(
+                        "scaled {resource}/{name} to {n}; its pods are still starting or stopping"
+                    ),
+                    Err(e) => return Err(e),
+                };
                 Ok(ActionOutcome {
-                    message: format!("scaled {resource}/{name} to {n}"),
+                    message,
                     output: None,
                 })
             }
@@ -367,5 +411,18 @@ impl Grader {
             }
             sleep(POLL).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn match_labels_become_a_label_selector() {
+        let sts = json!({"spec": {"selector": {"matchLabels": {"app": "mysql", "tier": "db"}}}});
+        assert_eq!(match_labels(&sts), "app=mysql,tier=db");
+        assert_eq!(match_labels(&json!({"spec": {}})), "");
     }
 }
