@@ -17,6 +17,12 @@ const DELETE_POD_ATTEMPTS: usize = 20;
 
 const POLL: Duration = Duration::from_millis(25);
 
+/// Running and not being deleted: a pod `kubectl exec` can reach, Ready or not.
+fn pod_is_running(pod: &Value) -> bool {
+    str_at(pod, "status.phase") == Some("Running")
+        && crate::path::lookup(pod, "metadata.deletionTimestamp").is_empty()
+}
+
 /// A workload's `spec.selector.matchLabels` as a label selector (`app=mysql,tier=db`).
 fn match_labels(workload: &Value) -> String {
     workload
@@ -291,7 +297,9 @@ impl Grader {
                 path,
                 content,
             } => {
-                let pod = self.ready_pod_for(target).await?;
+                // A Running pod is enough, as for `kubectl exec`: the file may be what makes
+                // the pod Ready (a readiness probe that reads it).
+                let pod = self.running_pod_for(target).await?;
                 let quoted = content.replace('\'', r"'\''");
                 let cmd = vec![
                     "sh".to_string(),
@@ -366,6 +374,27 @@ impl Grader {
         .await
     }
 
+    /// The name of a Running (not necessarily Ready), not terminating pod for the target,
+    /// waiting (bounded) for one to appear.
+    async fn running_pod_for(&self, target: &Target) -> Result<String, GraderError> {
+        self.wait("a Running pod", || async {
+            let pods = self
+                .view
+                .find(
+                    "Pod",
+                    target.namespace.as_deref(),
+                    target.name.as_deref(),
+                    target.selector.as_deref(),
+                )
+                .await?;
+            Ok(pods
+                .iter()
+                .find(|p| pod_is_running(p))
+                .map(|p| name_of(p).to_string()))
+        })
+        .await
+    }
+
     async fn sql_until_up(
         &self,
         who: &str,
@@ -418,6 +447,18 @@ impl Grader {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_running_pod_need_not_be_ready() {
+        let not_ready = json!({"status": {"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "False"}]}});
+        let pending = json!({"status": {"phase": "Pending"}});
+        let deleting = json!({"metadata": {"deletionTimestamp": "2026-01-01T00:00:00Z"},
+            "status": {"phase": "Running"}});
+        assert!(pod_is_running(&not_ready));
+        assert!(!pod_is_running(&pending));
+        assert!(!pod_is_running(&deleting));
+    }
 
     #[test]
     fn match_labels_become_a_label_selector() {
