@@ -256,6 +256,10 @@ pub enum Check {
         #[serde(flatten)]
         target: Target,
         query: String,
+        /// Connect to this server (`mysql`, `mysql-0.mysql`: a Service or a pod's DNS name), as
+        /// `mysql -h HOST` would from the target pod; by default the pod's own server.
+        #[serde(default)]
+        host: Option<String>,
         #[serde(default)]
         stdout: Option<Assertion>,
         #[serde(default)]
@@ -334,6 +338,9 @@ pub enum ActionKind {
         #[serde(flatten)]
         target: Target,
         sql: String,
+        /// Send it to this server (`mysql -h HOST`) instead of the pod's own.
+        #[serde(default)]
+        host: Option<String>,
     },
     /// Create `database.table` if needed and insert `rows` numbered rows.
     InsertRows {
@@ -342,6 +349,9 @@ pub enum ActionKind {
         database: String,
         table: String,
         rows: String,
+        /// Send them to this server (`mysql -h HOST`) instead of the pod's own.
+        #[serde(default)]
+        host: Option<String>,
     },
     /// Write a file in a pod.
     WriteFile {

@@ -87,6 +87,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
             "selector",
             "namespace",
             "query",
+            "host",
             "stdout",
             "stderr_contains",
             "exit_code",
