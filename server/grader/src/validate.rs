@@ -64,6 +64,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
             "path",
             "op",
             "value",
+            "any",
         ],
         "phase" => &["resource", "name", "selector", "namespace", "phase"],
         "pod_ready" => &TARGET,
@@ -452,9 +453,15 @@ fn check_problems(check: &Check) -> Vec<String> {
             path,
             op,
             value,
+            ..
         } => {
             resource(r);
-            target_problem(target, &mut out);
+            // NB: "every PersistentVolume" (or "any", with `any = true`) is a meaningful question
+            // about a cluster-scoped kind; for namespaced kinds a missing target is a slip.
+            let cluster_scoped = kinds::lookup(r).is_some_and(|k| !k.namespaced);
+            if !cluster_scoped {
+                target_problem(target, &mut out);
+            }
             if let Err(e) = crate::path::parse(path) {
                 out.push(e.to_string());
             }
