@@ -155,15 +155,20 @@ impl Grader {
                 })?;
                 let kind = kinds::lookup(resource)
                     .ok_or_else(|| GraderError::UnknownKind(resource.clone()))?;
-                let mut obj = self
+                let obj = self
                     .view
                     .get(&kind.resource.kind, namespace.as_deref(), name)
                     .await?
                     .ok_or_else(|| GraderError::Lab(format!("{resource}/{name} does not exist")))?;
-                if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-                    spec.insert("replicas".into(), Value::from(n));
-                }
-                self.view.apply(&obj).await?;
+                // Only `spec.replicas` is sent (laid over a fresh read by `apply`), so a status
+                // update by the controller in between cannot make it conflict.
+                let scale = serde_json::json!({
+                    "apiVersion": obj["apiVersion"],
+                    "kind": obj["kind"],
+                    "metadata": {"name": name, "namespace": obj["metadata"]["namespace"]},
+                    "spec": {"replicas": n},
+                });
+                self.view.apply(&scale).await?;
                 // Like watching `kubectl get pods -w` after `kubectl scale`: the button returns
                 // once the controller has created or removed the pods, so the next step sees them.
                 self.wait(
@@ -440,4 +445,23 @@ fn scaled_to(obj: &Value, n: i64) -> bool {
     int("status.observedGeneration") >= int("metadata.generation")
         && int("status.replicas") == n
         && int("status.readyReplicas") == n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scaled_to;
+    use serde_json::json;
+
+    #[test]
+    fn a_scale_has_settled_only_when_the_controller_caught_up() {
+        let settled = json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "replicas": 1, "readyReplicas": 1}});
+        assert!(scaled_to(&settled, 1));
+        assert!(!scaled_to(&settled, 3));
+        let stale = json!({"metadata": {"generation": 4}, "status": {"observedGeneration": 3, "replicas": 1, "readyReplicas": 1}});
+        assert!(!scaled_to(&stale, 1));
+        let starting = json!({"metadata": {"generation": 1}, "status": {"observedGeneration": 1, "replicas": 3, "readyReplicas": 2}});
+        assert!(!scaled_to(&starting, 3));
+        let zero = json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 2, "replicas": 0}});
+        assert!(scaled_to(&zero, 0));
+    }
 }

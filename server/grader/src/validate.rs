@@ -605,6 +605,41 @@ value = "{{ rows }}"
     }
 
     #[test]
+    fn a_field_check_may_look_at_every_object_of_a_cluster_scoped_kind_only() {
+        let lab = |resource: &str| {
+            format!(
+                r#"
+title = "t"
+[[tasks]]
+id = "a"
+title = "A"
+instructions = "x"
+hints = ["h"]
+[[tasks.solution]]
+apply = "manifests/pod.yaml"
+[[tasks.checks]]
+kind = "field"
+resource = "{resource}"
+path = "spec.claimRef.name"
+op = "equals"
+value = "keep-me"
+any = true
+"#
+            )
+        };
+        assert_eq!(
+            problems(&lab("PersistentVolume"), &[("manifests/pod.yaml", POD)]),
+            Vec::<String>::new()
+        );
+        let got = problems(&lab("Pod"), &[("manifests/pod.yaml", POD)]);
+        assert!(
+            got.iter()
+                .any(|p| p.contains("check `field`: needs `name` or `selector`")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
     fn problems_name_the_file_and_line() {
         let lab = r#"
 title = "t"
