@@ -209,14 +209,7 @@ impl Grader {
             .map_err(|_| GraderError::Timeout("GET /version".into()))??;
         if !version.git_version.contains(SANDBOX_VERSION_MARK) {
             let n = nodes.first().map_or("<node>", String::as_str);
-            let how = if on { "start" } else { "stop" };
-            return Err(GraderError::Lab(format!(
-                "{} a node needs kubedojo's sandbox cluster: this cluster ({}) has no API to switch a machine {}. \
-                 On kind, run `docker {how} {n}` yourself.",
-                if on { "Restoring" } else { "Losing" },
-                version.git_version,
-                if on { "on" } else { "off" },
-            )));
+            return Err(GraderError::Lab(not_a_sandbox(on, &version.git_version, n)));
         }
         for n in &nodes {
             let state = if on { "on" } else { "off" };
@@ -241,6 +234,19 @@ impl Grader {
             output: None,
         })
     }
+}
+
+/// Why a real cluster cannot lose or restore a node for the learner, and what to do instead.
+fn not_a_sandbox(on: bool, version: &str, node: &str) -> String {
+    let (verb, how, state) = if on {
+        ("Restoring", "start", "on")
+    } else {
+        ("Losing", "stop", "off")
+    };
+    format!(
+        "{verb} a node needs kubedojo's sandbox cluster: this cluster ({version}) has no API to switch a machine {state}. \
+         On kind, run `docker {how} {node}` yourself."
+    )
 }
 
 fn list_nodes(nodes: &[String]) -> String {
@@ -317,6 +323,18 @@ mod tests {
         assert!(!is_cordoned(&fresh));
         assert!(!is_powered_off(&fresh));
         assert_eq!(ready_status(&fresh), None);
+    }
+
+    #[test]
+    fn a_real_cluster_is_told_how_to_lose_a_kind_node_by_hand() {
+        assert_eq!(
+            not_a_sandbox(false, "v1.32.2", "kind-worker2"),
+            "Losing a node needs kubedojo's sandbox cluster: this cluster (v1.32.2) has no API to switch a machine off. \
+             On kind, run `docker stop kind-worker2` yourself."
+        );
+        assert!(
+            not_a_sandbox(true, "v1.32.2", "kind-worker2").contains("`docker start kind-worker2`")
+        );
     }
 
     #[test]
