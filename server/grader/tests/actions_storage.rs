@@ -240,8 +240,35 @@ async fn lose_and_restore_node_switch_a_sandbox_node_off_and_on() {
     };
     run("scale-3").await;
     let lost = node_of(&env, "mysql-1").await;
+    // A pod that tolerates the node's loss for ever stays bound to it, not Ready.
+    let stays = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "stays", "namespace": "default"},
+        "spec": {
+            "nodeName": lost,
+            "tolerations": [{"key": "node.kubernetes.io/unreachable", "operator": "Exists", "effect": "NoExecute"}],
+            "containers": [{"name": "c", "image": "busybox:1.36", "command": ["sh", "-c", "sleep 3600"]}]
+        }
+    });
+    env.grader.view().apply(&stays).await.expect("create pod");
+    let stays_ready: kubedojo_grader::Task = toml::from_str(
+        "id = \"t\"\ntitle = \"t\"\ninstructions = \"x\"\n[[checks]]\nkind = \"pod_ready\"\nname = \"stays\"\n",
+    )
+    .expect("task");
+    env.evaluate_until(&stays_ready, "pod stays Ready", |r| r.passed)
+        .await;
     let l = run("lose-node-of-mysql-1").await;
     assert_eq!(l.message, format!("node/{lost} is lost (NotReady)"));
+    let r = env
+        .evaluate_until(&stays_ready, "the NotReady node's diagnosis", |r| !r.passed)
+        .await;
+    assert!(
+        r.explain().contains(&format!(
+            "Pod/stays runs on node {lost}, which is NotReady: its kubelet stopped reporting"
+        )),
+        "{}",
+        r.explain()
+    );
     let n = node(&env, &lost).await;
     assert_eq!(ready(&n).as_deref(), Some("Unknown"));
     assert_eq!(

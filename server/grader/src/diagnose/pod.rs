@@ -32,6 +32,17 @@ pub async fn not_ready(view: &ClusterView, pod: &Value) -> Result<Diagnosis, Gra
             Diagnosis::new(format!("Pod/{name} is being deleted.")).object(format!("Pod/{name}"))
         );
     }
+    if let Some(node) = str_at(pod, "spec.nodeName")
+        && let Some(n) = view.get("Node", None, node).await?
+        && node_ready(&n) != Some("True")
+    {
+        return Ok(Diagnosis::new(format!(
+            "Pod/{name} runs on node {node}, which is NotReady: its kubelet stopped reporting, so the pod is not Ready, \
+             and it is evicted once its toleration for node.kubernetes.io/unreachable runs out (300 s by default)."
+        ))
+        .object(format!("Pod/{name}"))
+        .object(format!("Node/{node}")));
+    }
     // An unbound claim keeps a pod Pending: diagnose the claim, which is the real cause.
     if phase == "Pending" {
         for v in lookup(pod, "spec.volumes[*].name") {
