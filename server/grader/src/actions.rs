@@ -1,5 +1,6 @@
 //! Changing the learner's cluster: starting a lab (setup manifests), learner actions (the
-//! buttons: delete a pod, scale, run SQL, write a file) and reference-solution steps.
+//! buttons: delete a pod, scale, run SQL, count rows, write or read a file; node actions are in
+//! `node_actions`) and reference-solution steps.
 
 use crate::cluster::{name_of, pod_is_ready, uid_of};
 use crate::error::GraderError;
@@ -179,21 +180,20 @@ impl Grader {
                 })?;
                 let kind = kinds::lookup(resource)
                     .ok_or_else(|| GraderError::UnknownKind(resource.clone()))?;
-                let mut obj = self
+                let obj = self
                     .view
                     .get(&kind.resource.kind, namespace.as_deref(), name)
                     .await?
                     .ok_or_else(|| GraderError::Lab(format!("{resource}/{name} does not exist")))?;
-                if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-                    spec.insert("replicas".into(), Value::from(n));
-                }
-                // Drop the resourceVersion we read: `apply` lays this object over a fresh read
-                // (retrying on 409), and a stale version would make every retry conflict while
-                // the controller keeps updating the status.
-                if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
-                    meta.remove("resourceVersion");
-                }
-                self.view.apply(&obj).await?;
+                // Only `spec.replicas` is sent (laid over a fresh read by `apply`), so a status
+                // update by the controller in between cannot make it conflict.
+                let scale = serde_json::json!({
+                    "apiVersion": obj["apiVersion"],
+                    "kind": obj["kind"],
+                    "metadata": {"name": name, "namespace": obj["metadata"]["namespace"]},
+                    "spec": {"replicas": n},
+                });
+                self.view.apply(&scale).await?;
                 // Like `kubectl scale` followed by `kubectl rollout status`: wait until exactly
                 // `n` pods exist and are Ready, so whatever comes next (a query through the
                 // Service) cannot reach a pod that is being scaled away. The scale itself is
@@ -321,7 +321,81 @@ impl Grader {
                     output: None,
                 })
             }
+            ActionKind::CountRows {
+                target,
+                database,
+                table,
+            } => self.count_rows(target, database, table).await,
+            ActionKind::ReadFile { target, path } => self.read_file(target, path).await,
+            ActionKind::Cordon { node } => self.cordon_action(node, true).await,
+            ActionKind::Uncordon { node } => self.cordon_action(node, false).await,
+            ActionKind::Drain { node } => self.drain_action(node).await,
+            ActionKind::LoseNode { node } => self.power_action(node, false).await,
+            ActionKind::RestoreNode { node } => self.power_action(node, true).await,
         }
+    }
+
+    /// `SELECT COUNT(*)` in a Ready pod. A missing table or database is what a learner wants to
+    /// see after data loss, so it is reported as the outcome rather than as an error.
+    async fn count_rows(
+        &self,
+        target: &Target,
+        database: &str,
+        table: &str,
+    ) -> Result<ActionOutcome, GraderError> {
+        let pod = self.ready_pod_for(target).await?;
+        let sql = format!("SELECT COUNT(*) FROM {database}.{table}");
+        let out = self
+            .sql_until_up("action", target.namespace.as_deref(), &pod, None, &sql)
+            .await?;
+        let shown = if out.code == 0 {
+            out.stdout.trim().to_string()
+        } else {
+            out.stderr.trim().to_string()
+        };
+        let message = if out.code == 0 {
+            format!(
+                "Pod/{pod}: {} rows in {database}.{table}",
+                out.stdout.trim()
+            )
+        } else if out.stderr.contains("doesn't exist") || out.stderr.contains("Unknown database") {
+            format!("Pod/{pod}: {database}.{table} does not exist")
+        } else {
+            return Err(GraderError::Exec(format!(
+                "counting rows in Pod/{pod} failed: {}",
+                out.stderr.trim()
+            )));
+        };
+        Ok(ActionOutcome {
+            message,
+            output: Some(format!("mysql> {sql};\n{shown}")),
+        })
+    }
+
+    /// `cat PATH` in a Ready pod. A missing file is reported as the outcome.
+    async fn read_file(&self, target: &Target, path: &str) -> Result<ActionOutcome, GraderError> {
+        let pod = self.ready_pod_for(target).await?;
+        let cmd = vec!["cat".to_string(), path.to_string()];
+        let out = self
+            .view
+            .exec(target.namespace.as_deref(), &pod, &cmd, self.probe_timeout)
+            .await?;
+        if out.code == 0 {
+            return Ok(ActionOutcome {
+                message: format!("read {path} in Pod/{pod}"),
+                output: Some(out.stdout),
+            });
+        }
+        if out.stderr.contains("No such file") {
+            return Ok(ActionOutcome {
+                message: format!("Pod/{pod} has no file {path}"),
+                output: Some(out.stderr),
+            });
+        }
+        Err(GraderError::Exec(format!(
+            "reading {path} in Pod/{pod} failed: {}",
+            out.stderr.trim()
+        )))
     }
 
     /// Runs solution (or mistake) steps in order.
@@ -355,7 +429,7 @@ impl Grader {
     }
 
     /// The name of a Ready pod for the target, waiting (bounded) for one to appear.
-    async fn ready_pod_for(&self, target: &Target) -> Result<String, GraderError> {
+    pub(crate) async fn ready_pod_for(&self, target: &Target) -> Result<String, GraderError> {
         self.wait("a Ready pod", || async {
             let pods = self
                 .view
