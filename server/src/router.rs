@@ -58,7 +58,7 @@ pub fn router(state: AppState) -> Router {
                 provide_context(fallback_course.clone());
                 provide_context(fallback_labs.clone());
             },
-            shell
+            shell,
         ))
         .layer(middleware::from_fn(
             routes::server_fn_errors::map_argument_errors,

@@ -204,7 +204,9 @@ async fn a_learner_starts_solves_checks_and_resets_the_lesson_two_lab() -> anyho
     )
     .await?;
     assert_eq!(
-        task(&one, "deployment-pvc")?["hints"].as_array().map(Vec::len),
+        task(&one, "deployment-pvc")?["hints"]
+            .as_array()
+            .map(Vec::len),
         Some(1)
     );
     let shown = view(

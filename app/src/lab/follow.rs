@@ -14,15 +14,16 @@ pub(crate) fn follow(slug: &str, live: RwSignal<Option<LabView>>) {
     let Ok(source) = web_sys::EventSource::new(&format!("/api/labs/{slug}/events")) else {
         return;
     };
-    let on_view = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-        let Some(text) = e.data().as_string() else {
-            return;
-        };
-        match serde_json::from_str::<LabView>(&text) {
-            Ok(view) => live.set(Some(view)),
-            Err(err) => leptos::logging::warn!("ignoring a malformed lab event: {err}"),
-        }
-    });
+    let on_view =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            let Some(text) = e.data().as_string() else {
+                return;
+            };
+            match serde_json::from_str::<LabView>(&text) {
+                Ok(view) => live.set(Some(view)),
+                Err(err) => leptos::logging::warn!("ignoring a malformed lab event: {err}"),
+            }
+        });
     if source
         .add_event_listener_with_callback("lab", on_view.as_ref().unchecked_ref())
         .is_err()

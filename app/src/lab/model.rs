@@ -180,7 +180,10 @@ mod tests {
         assert!(view(&[TaskStatus::Passed, TaskStatus::Passed]).complete());
         assert!(!view(&[TaskStatus::Passed, TaskStatus::Failed]).complete());
         assert!(!view(&[]).complete());
-        assert_eq!(view(&[TaskStatus::Passed, TaskStatus::Failed]).percent(), 50);
+        assert_eq!(
+            view(&[TaskStatus::Passed, TaskStatus::Failed]).percent(),
+            50
+        );
         assert_eq!(view(&[]).percent(), 0);
     }
 }

@@ -7,9 +7,7 @@
 
 use leptos::prelude::*;
 
-use super::api::{
-    CheckLab, ResetLab, RevealHint, RunLabAction, ShowSolution, StartLab, get_lab,
-};
+use super::api::{CheckLab, ResetLab, RevealHint, RunLabAction, ShowSolution, StartLab, get_lab};
 use super::model::{ClusterState, LabView, StepState, TimelineKind};
 use super::tasks::TaskList;
 

@@ -89,9 +89,9 @@ impl ProgressStore {
             )
             .optional()?;
         let diagnosis = if passed { None } else { diagnosis };
-        let changed = previous.as_ref().is_none_or(|(was, last)| {
-            *was != passed || last.as_deref() != diagnosis
-        });
+        let changed = previous
+            .as_ref()
+            .is_none_or(|(was, last)| *was != passed || last.as_deref() != diagnosis);
         let at = now();
         tx.execute(
             "INSERT INTO lab_tasks (learner_id, lab_slug, task_id, passed, first_passed_at, last_diagnosis, updated_at)
@@ -177,7 +177,16 @@ impl ProgressStore {
                solution_shown = 1, updated_at = excluded.updated_at",
             params![learner.to_string(), lab, task, at],
         )?;
-        insert_attempt(&tx, learner, lab, AttemptKind::Solution, task, None, "", &at)?;
+        insert_attempt(
+            &tx,
+            learner,
+            lab,
+            AttemptKind::Solution,
+            task,
+            None,
+            "",
+            &at,
+        )?;
         tx.commit()?;
         Ok(())
     }

@@ -43,12 +43,15 @@ fn views(
             return None;
         }
         let json = serde_json::to_string(&*rx.borrow_and_update()).unwrap_or_default();
-        Some((Ok(Event::default().event(LAB_EVENT).data(json)), (rx, false)))
+        Some((
+            Ok(Event::default().event(LAB_EVENT).data(json)),
+            (rx, false),
+        ))
     })
 }
 
 fn error_response(error: &LabError) -> Response {
-    let status = StatusCode::from_u16(error.status().as_u16())
-        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let status =
+        StatusCode::from_u16(error.status().as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, error.to_string()).into_response()
 }

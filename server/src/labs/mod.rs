@@ -181,7 +181,11 @@ impl LabService {
         });
     }
 
-    async fn start(self: &Arc<Self>, learner: LearnerId, slug: String) -> Result<LabView, LabError> {
+    async fn start(
+        self: &Arc<Self>,
+        learner: LearnerId,
+        slug: String,
+    ) -> Result<LabView, LabError> {
         let session = self.live_session(learner, &slug).await?;
         match session.cluster() {
             Some(ClusterState::Provisioning { .. } | ClusterState::Ready) => {}
@@ -192,7 +196,11 @@ impl LabService {
         Ok(session.view())
     }
 
-    async fn reset(self: &Arc<Self>, learner: LearnerId, slug: String) -> Result<LabView, LabError> {
+    async fn reset(
+        self: &Arc<Self>,
+        learner: LearnerId,
+        slug: String,
+    ) -> Result<LabView, LabError> {
         let session = self.live_session(learner, &slug).await?;
         if matches!(session.cluster(), Some(ClusterState::Provisioning { .. })) {
             return Err(LabError::Busy(

@@ -126,7 +126,10 @@ pub(crate) fn provisioning(progress: &Progress) -> ClusterState {
 pub(crate) fn score(lab: &LabInstance, results: &HashMap<String, TaskResult>) -> (u32, u32) {
     lab.lab.tasks.iter().fold((0, 0), |(score, max), task| {
         let passed = results.get(&task.id).is_some_and(|r| r.passed);
-        (score + if passed { task.weight } else { 0 }, max + task.weight)
+        (
+            score + if passed { task.weight } else { 0 },
+            max + task.weight,
+        )
     })
 }
 
@@ -160,12 +163,9 @@ kind = "exists"
 resource = "Pod"
 name = "mysql"
 "#;
-        let manifests = [(
-            "manifests/pod.yaml".to_string(),
-            "kind: Pod\n".to_string(),
-        )]
-        .into_iter()
-        .collect();
+        let manifests = [("manifests/pod.yaml".to_string(), "kind: Pod\n".to_string())]
+            .into_iter()
+            .collect();
         LabSource::from_memory(std::path::Path::new("x"), text.into(), manifests)
             .expect("lab")
             .instantiate(1)
