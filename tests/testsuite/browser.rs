@@ -581,9 +581,7 @@ async fn lab_panel_starts_a_cluster_runs_actions_diagnoses_and_passes() -> anyho
         &page,
         "button[data-action=insert-persistent]",
         "rows inserted again",
-        &format!(
-            "[...document.querySelectorAll('.lab-timeline li')].filter(li => li.textContent.includes('rows')).length >= 2"
-        ),
+        "[...document.querySelectorAll('.lab-timeline li')].filter(li => li.textContent.includes('rows')).length >= 2",
     )
     .await?;
     click_until(

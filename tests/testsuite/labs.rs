@@ -222,12 +222,34 @@ async fn a_learner_starts_solves_checks_and_resets_the_lesson_two_lab() -> anyho
         "{solution}"
     );
 
-    // Bad requests: unknown lab, task, action.
+    // The pace switches (sandbox clusters), and only to a pace that exists.
+    assert_eq!(
+        checked["pace"], "instant",
+        "the test server's sandbox is instant"
+    );
+    let lifelike = view(
+        &client,
+        &server,
+        "lab-pace",
+        &[("slug", LAB), ("pace", "lifelike")],
+    )
+    .await?;
+    assert_eq!(lifelike["pace"], "lifelike");
+    view(
+        &client,
+        &server,
+        "lab-pace",
+        &[("slug", LAB), ("pace", "instant")],
+    )
+    .await?;
+
+    // Bad requests: unknown lab, task, action, pace.
     for (endpoint, form, expected) in [
         ("lab", vec![("slug", "99-nothing")], 404),
         ("lab-hint", vec![("slug", LAB), ("task", "nope")], 404),
         ("lab-action", vec![("slug", LAB), ("action", "nope")], 404),
         ("lab-action", vec![("slug", LAB)], 400),
+        ("lab-pace", vec![("slug", LAB), ("pace", "warp")], 400),
     ] {
         let (status, body) = call(&client, &server, endpoint, &form).await?;
         assert_eq!(status, expected, "{endpoint} {form:?}: {body}");

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::model::LabView;
+use super::model::{LabView, PaceView};
 
 /// The lab of a lesson as the learner sees it now.
 #[server(endpoint = "lab")]
@@ -71,6 +71,16 @@ pub async fn reset_lab(slug: String) -> Result<LabView, ServerFnError> {
     let (labs, learner) = super::service::labs()?;
     labs.0
         .reset(learner, slug)
+        .await
+        .map_err(super::service::into_server_error)
+}
+
+/// Switch the learner's cluster between lifelike and instant pace.
+#[server(endpoint = "lab-pace")]
+pub async fn set_lab_pace(slug: String, pace: PaceView) -> Result<LabView, ServerFnError> {
+    let (labs, learner) = super::service::labs()?;
+    labs.0
+        .set_pace(learner, slug, pace)
         .await
         .map_err(super::service::into_server_error)
 }

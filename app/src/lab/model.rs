@@ -113,6 +113,16 @@ pub enum TimelineKind {
     Cluster,
 }
 
+/// How fast the learner's (sandbox) cluster moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceView {
+    /// Pods take seconds to start, as on a real cluster.
+    Lifelike,
+    /// Everything happens at once.
+    Instant,
+}
+
 /// Everything the lab panel shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LabView {
@@ -128,6 +138,8 @@ pub struct LabView {
     pub timeline: Vec<TimelineEntry>,
     /// An action is running: buttons are disabled until it ends.
     pub busy: Option<String>,
+    /// The cluster's pace, when it can be changed (sandbox clusters).
+    pub pace: Option<PaceView>,
 }
 
 impl LabView {
@@ -172,6 +184,7 @@ mod tests {
             max_score: statuses.len() as u32,
             timeline: Vec::new(),
             busy: None,
+            pace: None,
         }
     }
 

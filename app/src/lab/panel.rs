@@ -7,8 +7,10 @@
 
 use leptos::prelude::*;
 
-use super::api::{CheckLab, ResetLab, RevealHint, RunLabAction, ShowSolution, StartLab, get_lab};
-use super::model::{ClusterState, LabView, StepState, TimelineKind};
+use super::api::{
+    CheckLab, ResetLab, RevealHint, RunLabAction, SetLabPace, ShowSolution, StartLab, get_lab,
+};
+use super::model::{ClusterState, LabView, PaceView, StepState, TimelineKind};
 use super::tasks::TaskList;
 
 /// The panel for the lab of lesson `slug`.
@@ -20,6 +22,7 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
     let hint = ServerAction::<RevealHint>::new();
     let solution = ServerAction::<ShowSolution>::new();
     let act = ServerAction::<RunLabAction>::new();
+    let pace = ServerAction::<SetLabPace>::new();
     let initial = {
         let slug = slug.clone();
         Resource::new(|| (), move |()| get_lab(slug.clone()))
@@ -36,6 +39,7 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
     Effect::new(move |_| adopt(hint.value().get()));
     Effect::new(move |_| adopt(solution.value().get()));
     Effect::new(move |_| adopt(act.value().get()));
+    Effect::new(move |_| adopt(pace.value().get()));
     #[cfg(feature = "hydrate")]
     {
         let slug = slug.clone();
@@ -49,6 +53,7 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
             hint.value().get().and_then(Result::err),
             solution.value().get().and_then(Result::err),
             act.value().get().and_then(Result::err),
+            pace.value().get().and_then(Result::err),
         ]
         .into_iter()
         .flatten()
@@ -62,6 +67,7 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
         hint,
         solution,
         act,
+        pace,
     };
     view! {
         <aside id="lab" class="lab-panel" aria-labelledby="lab-panel-title" data-lab=slug>
@@ -106,6 +112,7 @@ struct Forms {
     hint: ServerAction<RevealHint>,
     solution: ServerAction<ShowSolution>,
     act: ServerAction<RunLabAction>,
+    pace: ServerAction<SetLabPace>,
 }
 
 #[component]
@@ -122,6 +129,7 @@ fn LabBody(view: LabView, forms: Forms) -> impl IntoView {
         max_score,
         timeline,
         busy,
+        pace,
     } = view;
     let ready = cluster == ClusterState::Ready;
     let idle = busy.is_none();
@@ -142,7 +150,7 @@ fn LabBody(view: LabView, forms: Forms) -> impl IntoView {
                         </div>
                     }
                 })}
-            {ready.then(move || view! { <Toolbar slug score max_score percent idle actions forms /> })}
+            {ready.then(move || view! { <Toolbar slug score max_score percent idle actions pace forms /> })}
             <h3 class="lab-section-title">"Tasks"</h3>
             <TaskList slug=tasks_slug tasks hint=forms.hint solution=forms.solution />
             {(!timeline.is_empty())
@@ -184,10 +192,27 @@ fn Toolbar(
     percent: u32,
     idle: bool,
     actions: Vec<super::model::ActionView>,
+    pace: Option<PaceView>,
     forms: Forms,
 ) -> impl IntoView {
     let check_slug = slug.clone();
     let reset_slug = slug.clone();
+    let pace_slug = slug.clone();
+    let pace_form = pace.map(|now| {
+        let (shown, other, value) = match now {
+            PaceView::Lifelike => ("lifelike", "instant", "instant"),
+            PaceView::Instant => ("instant", "lifelike", "lifelike"),
+        };
+        view! {
+            <ActionForm action=forms.pace attr:class="inline-form pace-form">
+                <input type="hidden" name="slug" value=pace_slug />
+                <input type="hidden" name="pace" value=value />
+                <button type="submit" class="button pace-toggle" title="How fast your cluster moves">
+                    {format!("Pace: {shown} \u{2192} {other}")}
+                </button>
+            </ActionForm>
+        }
+    });
     let buttons = actions
         .into_iter()
         .map(|a| {
@@ -212,6 +237,7 @@ fn Toolbar(
                     "Check now"
                 </button>
             </ActionForm>
+            {pace_form}
             <details class="reset-confirm">
                 <summary class="button">"Reset my cluster"</summary>
                 <p>"This deletes everything in your cluster and sets the lab up again."</p>

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kubedojo_progress::LearnerId;
 use leptos::prelude::*;
 
-use super::model::LabView;
+use super::model::{LabView, PaceView};
 
 /// Why a lab request failed. Shown to the learner as one sentence.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -59,6 +59,8 @@ pub trait LabBackend: Send + Sync {
     fn action(&self, learner: LearnerId, lab: String, action: String) -> LabFuture<'_, LabView>;
     /// Delete the learner's cluster and start the lab again on a fresh one.
     fn reset(&self, learner: LearnerId, lab: String) -> LabFuture<'_, LabView>;
+    /// Switch the learner's cluster between lifelike and instant pace.
+    fn set_pace(&self, learner: LearnerId, lab: String, pace: PaceView) -> LabFuture<'_, LabView>;
 }
 
 /// The lab backend the server provided.

@@ -24,11 +24,10 @@ pub(crate) async fn lab_events(
     Extension(learner): Extension<LearnerId>,
     Path(slug): Path<String>,
 ) -> Response {
-    let session = match state.labs.0.live_session(learner, &slug).await {
-        Ok(s) => s,
+    let receiver = match state.labs.0.subscribe(learner, &slug).await {
+        Ok(r) => r,
         Err(e) => return error_response(&e),
     };
-    let receiver = session.subscribe();
     Sse::new(views(receiver))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -11,7 +11,7 @@ mod view;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kubedojo_app::lab::model::{ClusterState, LabView, TimelineKind};
+use kubedojo_app::lab::model::{ClusterState, LabView, PaceView, TimelineKind};
 use kubedojo_app::lab::service::{LabBackend, LabError, LabFuture};
 use kubedojo_course::Catalog;
 use kubedojo_grader::{Grader, LabSource};
@@ -173,6 +173,7 @@ impl LabService {
                         None,
                     );
                     session.attach(grader);
+                    session.set_pace(this.clusters.pace(&key).await.map(pace_view));
                 }
                 Err(e) => session.set_cluster(Some(ClusterState::Failed {
                     reason: format!("the lab could not be set up: {e}"),
@@ -361,6 +362,48 @@ impl LabService {
         Ok(session.view())
     }
 
+    async fn set_pace(
+        &self,
+        learner: LearnerId,
+        slug: String,
+        pace: PaceView,
+    ) -> Result<LabView, LabError> {
+        let session = self.live_session(learner, &slug).await?;
+        let sandbox_pace = match pace {
+            PaceView::Lifelike => kubedojo_sandbox::Pace::Lifelike,
+            PaceView::Instant => kubedojo_sandbox::Pace::Instant,
+        };
+        self.clusters
+            .set_pace(&learner.to_string(), sandbox_pace)
+            .await
+            .map_err(|e| match e {
+                crate::cluster::ClusterError::NotProvisioned => LabError::NoCluster,
+                other => LabError::Failed(other.to_string()),
+            })?;
+        session.set_pace(Some(pace));
+        let text = match pace {
+            PaceView::Lifelike => {
+                "Pace: lifelike (pods take seconds to start, as on a real cluster)."
+            }
+            PaceView::Instant => "Pace: instant.",
+        };
+        session.note(TimelineKind::Cluster, text.into(), None);
+        Ok(session.view())
+    }
+
+    /// The learner's lab view now and on every change (for the panel's stream, an instructor's
+    /// grid and benchmarks).
+    ///
+    /// # Errors
+    /// An unknown lab.
+    pub async fn subscribe(
+        &self,
+        learner: LearnerId,
+        slug: &str,
+    ) -> Result<tokio::sync::watch::Receiver<LabView>, LabError> {
+        Ok(self.live_session(learner, slug).await?.subscribe())
+    }
+
     /// Removes every session (the clusters are removed by [`LearnerClusters`]).
     pub fn clear(&self) {
         self.sessions.lock().clear();
@@ -399,5 +442,16 @@ impl LabBackend for Labs {
 
     fn reset(&self, learner: LearnerId, lab: String) -> LabFuture<'_, LabView> {
         Box::pin(self.0.reset(learner, lab))
+    }
+
+    fn set_pace(&self, learner: LearnerId, lab: String, pace: PaceView) -> LabFuture<'_, LabView> {
+        Box::pin(self.0.set_pace(learner, lab, pace))
+    }
+}
+
+fn pace_view(pace: kubedojo_sandbox::Pace) -> PaceView {
+    match pace {
+        kubedojo_sandbox::Pace::Lifelike => PaceView::Lifelike,
+        kubedojo_sandbox::Pace::Instant => PaceView::Instant,
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubedojo_app::lab::model::{ClusterState, LabView, TimelineEntry, TimelineKind};
+use kubedojo_app::lab::model::{ClusterState, LabView, PaceView, TimelineEntry, TimelineKind};
 use kubedojo_grader::{Grader, LabInstance, TaskResult};
 use kubedojo_progress::{LabTaskRecord, LearnerId, ProgressStore};
 use parking_lot::Mutex;
@@ -39,6 +39,7 @@ struct State {
     results: HashMap<String, TaskResult>,
     timeline: VecDeque<TimelineEntry>,
     busy: Option<String>,
+    pace: Option<PaceView>,
 }
 
 impl Drop for State {
@@ -116,6 +117,11 @@ impl LabSession {
 
     pub(crate) fn grader(&self) -> Option<Grader> {
         self.state.lock().grader.clone()
+    }
+
+    pub(crate) fn set_pace(&self, pace: Option<PaceView>) {
+        self.state.lock().pace = pace;
+        self.publish();
     }
 
     pub(crate) fn set_busy(&self, busy: Option<String>) {
@@ -255,6 +261,7 @@ fn build(
         max_score,
         timeline: state.timeline.iter().cloned().collect(),
         busy: state.busy.clone(),
+        pace: state.pace,
     }
 }
 
