@@ -10,6 +10,7 @@ use leptos::config::LeptosOptions;
 
 use crate::cluster::LearnerClusters;
 use crate::site::Site;
+use crate::terminal::{TerminalLimits, TerminalSessions};
 
 /// Application state: cheap to clone (handles only).
 #[derive(Clone, FromRef)]
@@ -18,6 +19,8 @@ pub struct AppState {
     pub course: CourseContext,
     /// Every learner's own cluster (sandbox or namespace backend).
     pub clusters: Arc<LearnerClusters>,
+    /// Learners' kubectl terminals (`/api/terminal`).
+    pub terminals: Arc<TerminalSessions>,
 }
 
 impl AppState {
@@ -26,6 +29,7 @@ impl AppState {
             leptos_options: site.leptos_options(),
             course: CourseContext { catalog, progress },
             clusters: LearnerClusters::sandbox_default(),
+            terminals: TerminalSessions::new(TerminalLimits::default()),
         }
     }
 
