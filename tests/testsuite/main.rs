@@ -4,3 +4,4 @@ mod browser;
 mod lessons;
 mod progress;
 mod quiz;
+mod terminal;

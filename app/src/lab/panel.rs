@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use super::terminal::Terminal;
+
 /// The panel for the lab of lesson `slug`.
 ///
 /// NB: the sections are filled by their own modules: tasks (the checklist and actions),
@@ -15,7 +17,9 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
             </header>
             <section class="lab-tasks" aria-label="Tasks"></section>
             <section class="lab-picture" aria-label="Cluster picture"></section>
-            <section class="lab-terminal" aria-label="Terminal"></section>
+            <section class="lab-terminal" aria-label="Terminal">
+                <Terminal />
+            </section>
         </aside>
     }
 }

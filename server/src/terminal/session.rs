@@ -44,6 +44,9 @@ impl Default for TerminalLimits {
     }
 }
 
+/// The first lines of every session.
+const INTRO: &[u8] = b"kubectl terminal for your lab cluster. Type help for what it can do.\r\n";
+
 /// What a connected browser receives.
 #[derive(Debug, Clone)]
 pub(crate) enum Frame {
@@ -197,6 +200,13 @@ impl TerminalSessions {
             feed,
             running: false,
         }));
+        let editor = LineEditor::default();
+        {
+            // On screen before any browser attaches, so the first one's replay has it.
+            let mut intro = INTRO.to_vec();
+            editor.draw(&mut intro);
+            screen.lock().show(&intro);
+        }
         let attached = Arc::new(AtomicUsize::new(0));
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (pty_tx, pty_events) = mpsc::channel(64);
@@ -208,7 +218,7 @@ impl TerminalSessions {
             clusters,
             screen: screen.clone(),
             attached: attached.clone(),
-            editor: LineEditor::default(),
+            editor,
             decoder: KeyDecoder::default(),
             size: TermSize::default(),
             home,
@@ -260,8 +270,6 @@ struct Session {
 
 impl Session {
     async fn run(mut self) {
-        self.show(b"kubectl terminal for your lab cluster. Type help for what it can do.\r\n");
-        self.show_prompt();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         let mut detached_since: Option<Instant> = None;
         let reason = loop {
@@ -361,6 +369,10 @@ impl Session {
                 self.show(format!("{refusal}\r\n").as_bytes());
                 self.show_prompt();
             }
+        }
+        if self.running.is_none() {
+            // The line is done: a browser's queue of "Run" commands may send the next one.
+            self.screen.lock().set_running(false);
         }
     }
 
