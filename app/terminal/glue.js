@@ -138,11 +138,18 @@ if (mount.dataset.pending) {
 
 // For people debugging and for the browser tests: the screen's text, line by line.
 window.kubedojoTerminal = {
+  // Lines the terminal wrapped at its width are joined back into one.
   screen() {
     const buffer = term.buffer.active;
     const lines = [];
     for (let i = 0; i < buffer.length; i++) {
-      lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
+      const line = buffer.getLine(i);
+      const text = line?.translateToString(true) ?? "";
+      if (line?.isWrapped && lines.length > 0) {
+        lines[lines.length - 1] += text;
+      } else {
+        lines.push(text);
+      }
     }
     return lines.join("\n");
   },
