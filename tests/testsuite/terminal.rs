@@ -149,3 +149,24 @@ async fn another_sites_page_cannot_open_the_terminal() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A keystroke at the prompt comes back as its echo quickly: the figure is printed (run with
+/// `--nocapture`), and a loopback round trip over 50 ms at the median would be felt as lag.
+#[tokio::test]
+async fn keystroke_echo_round_trip_is_fast() -> anyhow::Result<()> {
+    let server = TestServer::start().await?;
+    let (mut socket, _) = connect(&server, &LearnerId::generate()).await?;
+    let mut samples = Vec::new();
+    for _ in 0..200 {
+        let sent = Instant::now();
+        socket.send(Message::binary(b"x".to_vec())).await?;
+        read_until(&mut socket, "x").await?;
+        samples.push(sent.elapsed());
+    }
+    samples.sort();
+    let median = samples[samples.len() / 2];
+    let p99 = samples[samples.len() * 99 / 100];
+    eprintln!("keystroke echo round trip over 200 keys: median {median:?}, p99 {p99:?}");
+    assert!(median < Duration::from_millis(50), "median {median:?}");
+    Ok(())
+}
