@@ -94,6 +94,22 @@ async fn kubectl_runs_against_the_learners_cluster_and_a_reconnect_replays_the_s
         "{pods}"
     );
 
+    // A watch runs until Ctrl-C, which reaches kubectl through the PTY; then the prompt is back.
+    socket
+        .send(Message::binary(b"kubectl get pods -w\r".to_vec()))
+        .await?;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, socket.next()).await? {
+            Some(Ok(Message::Text(text))) if text.contains(r#""running":true"#) => break,
+            Some(Ok(_)) => {}
+            other => anyhow::bail!("the watch did not start: {other:?}"),
+        }
+    }
+    socket.send(Message::binary(vec![0x03])).await?;
+    until_prompt(&mut socket, "Ctrl-C on kubectl get pods -w").await?;
+
     let refused = run_line(&mut socket, "ls").await?;
     assert!(
         refused.contains("ls: command not available here"),
