@@ -164,3 +164,46 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
     chromium.close().await;
     Ok(())
 }
+
+#[tokio::test]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn run_button_opens_the_terminal_and_types_the_blocks_commands() -> anyhow::Result<()> {
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium
+        .browser
+        .new_page(server.url(&format!("/lessons/{LESSON}")))
+        .await?;
+    wait_for_hydration(&page).await?;
+    let first_command: String = page
+        .evaluate(
+            "document.querySelector('.lesson-body .code-block .run')\
+               .parentElement.querySelector('.tok-command').textContent",
+        )
+        .await?
+        .into_value()?;
+    assert!(first_command.starts_with("kubectl "), "{first_command}");
+
+    // The terminal is closed: Run loads it, then types the command once the prompt is there.
+    page.find_element(".lesson-body .code-block .run")
+        .await?
+        .click()
+        .await?;
+    let typed = format!("$ {first_command}");
+    let started = Instant::now();
+    loop {
+        let text = screen(&page).await?;
+        // No cluster was started, so the terminal says how to start one.
+        if text.contains(&typed) && text.contains("press Start in the lab panel") {
+            break;
+        }
+        if started.elapsed() > COMMAND_WAIT {
+            bail!("Run did not type {first_command:?}; screen:\n{text}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(&page, "terminal-5-run-button.png").await?;
+    chromium.close().await;
+    Ok(())
+}
