@@ -10,6 +10,7 @@ mod router;
 mod routes;
 pub mod site;
 mod state;
+pub mod terminal;
 
 pub use router::router;
 pub use state::AppState;

@@ -15,6 +15,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
 use crate::{labs, learner, routes};
+use crate::{learner, routes, terminal};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
@@ -32,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/api/labs/{slug}/events", get(labs::events::lab_events))
+        .route("/api/terminal", get(terminal::route::terminal))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -11,6 +11,7 @@ use leptos::config::LeptosOptions;
 use crate::cluster::LearnerClusters;
 use crate::labs::{LabService, Labs};
 use crate::site::Site;
+use crate::terminal::{TerminalLimits, TerminalSessions};
 
 /// Application state: cheap to clone (handles only).
 #[derive(Clone, FromRef)]
@@ -21,6 +22,8 @@ pub struct AppState {
     pub clusters: Arc<LearnerClusters>,
     /// Every learner's labs, graded on their cluster.
     pub labs: Labs,
+    /// Learners' kubectl terminals (`/api/terminal`).
+    pub terminals: Arc<TerminalSessions>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             course: CourseContext { catalog, progress },
             clusters,
             labs,
+            terminals: TerminalSessions::new(TerminalLimits::default()),
         }
     }
 

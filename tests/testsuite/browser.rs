@@ -13,17 +13,17 @@ use kubedojo_server::site::Site;
 use kubedojo_tests::{TestServer, site_root};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// A headless Chromium with its own profile, closed on drop of the handler task.
-struct Chromium {
-    browser: Browser,
+pub(crate) struct Chromium {
+    pub(crate) browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chromium {
-    async fn launch() -> anyhow::Result<Self> {
+    pub(crate) async fn launch() -> anyhow::Result<Self> {
         let profile = tempfile::tempdir()?;
         let config = BrowserConfig::builder()
             .chrome_executable(CHROMIUM)
@@ -53,7 +53,7 @@ impl Chromium {
         })
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
         self.handler.abort();
@@ -61,7 +61,7 @@ impl Chromium {
 }
 
 /// Evaluates `expression` until it returns `true`, for at most [`WAIT`].
-async fn wait_until(page: &Page, what: &str, expression: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_until(page: &Page, what: &str, expression: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
         let value = page
@@ -89,7 +89,7 @@ async fn text_of(page: &Page, selector: &str) -> anyhow::Result<String> {
         .unwrap_or_default())
 }
 
-async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
     wait_until(
         page,
         "hydration",
@@ -98,7 +98,7 @@ async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
     .await
 }
 
-fn require_built_site() -> anyhow::Result<()> {
+pub(crate) fn require_built_site() -> anyhow::Result<()> {
     Site::new(site_root())
         .check_bundle()
         .context("browser tests need the built site: run `cargo xtask test`")
@@ -255,14 +255,32 @@ async fn answer_current_question(page: &Page) -> anyhow::Result<()> {
 }
 
 async fn wait_for_question(page: &Page, number: usize, total: usize) -> anyhow::Result<()> {
-    wait_until(
+    let waited = wait_until(
         page,
         &format!("question {number} of {total}"),
         &format!(
             "document.querySelector('.interview-position')?.textContent === 'Question {number} of {total}'"
         ),
     )
-    .await
+    .await;
+    if let Err(e) = waited {
+        // Say what the page shows instead, so a failure can be understood from the log.
+        let shown = page
+            .evaluate(
+                "JSON.stringify({position: document.querySelector('.interview-position')?.textContent,
+                  error: document.querySelector('.form-error')?.textContent,
+                  kind: document.querySelector('.quiz-card .badge:nth-child(2)')?.textContent,
+                  checked: [...document.querySelectorAll('.answer-form input:checked')].length,
+                  text: [...document.querySelectorAll('.answer-form textarea, .answer-form input[type=text]')].map(t => t.value.length)})",
+            )
+            .await
+            .ok()
+            .and_then(|r| r.into_value::<String>().ok())
+            .unwrap_or_default();
+        let _ = screenshot(page, &format!("interview-stuck-at-{number}")).await;
+        bail!("{e}; the page shows {shown}");
+    }
+    Ok(())
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! The workspace's integration tests: one binary, one module per feature.
 
 mod browser;
+mod browser_terminal;
 mod labs;
 mod lessons;
 mod progress;
 mod quiz;
+mod terminal;

@@ -9,5 +9,6 @@ mod panel;
 #[cfg(feature = "ssr")]
 pub mod service;
 mod tasks;
+mod terminal;
 
 pub(crate) use panel::LabPanel;

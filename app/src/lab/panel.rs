@@ -12,6 +12,7 @@ use super::api::{
 };
 use super::model::{ClusterState, LabView, PaceView, StepState, TimelineKind};
 use super::tasks::TaskList;
+use super::terminal::Terminal;
 
 /// The panel for the lab of lesson `slug`.
 #[component]
@@ -98,7 +99,9 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
                 }}
             </Suspense>
             <section class="lab-picture" aria-label="Cluster picture"></section>
-            <section class="lab-terminal" aria-label="Terminal"></section>
+            <section class="lab-terminal" aria-label="Terminal">
+                <Terminal />
+            </section>
         </aside>
     }
 }

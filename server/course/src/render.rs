@@ -176,10 +176,34 @@ fn code_block_html(lang: &str, code: &str) -> String {
     } else {
         format!(" class=\"language-{}\"", escape(lang))
     };
+    // Blocks of kubectl commands can be run in the lab terminal (shown on pages with a lab).
+    let run = if runs_in_terminal(lang, code) {
+        "<button type=\"button\" class=\"run\" aria-label=\"Run in the lab terminal\">Run</button>"
+    } else {
+        ""
+    };
     format!(
-        "<div class=\"code-block\"><button type=\"button\" class=\"copy\" aria-label=\"Copy to clipboard\">Copy</button><pre><code{lang_class}>{}</code></pre></div>\n",
+        "<div class=\"code-block\">{run}<button type=\"button\" class=\"copy\" aria-label=\"Copy to clipboard\">Copy</button><pre><code{lang_class}>{}</code></pre></div>\n",
         highlight(lang, code)
     )
+}
+
+/// A shell block whose commands are all kubectl (what the lab terminal runs). In a `console`
+/// session the commands are the `$ ` lines; in a script every line that is not a comment.
+fn runs_in_terminal(lang: &str, code: &str) -> bool {
+    let commands: Vec<&str> = match lang {
+        "console" => code.lines().filter_map(|l| l.strip_prefix("$ ")).collect(),
+        "sh" | "shell" | "bash" => code
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect(),
+        _ => return false,
+    };
+    !commands.is_empty()
+        && commands
+            .iter()
+            .all(|c| c.starts_with("kubectl ") || c.starts_with("k "))
 }
 
 fn diagram_html(code: &str, caption: &str) -> String {
@@ -236,6 +260,20 @@ mod tests {
             ids,
             [(2, "why-volumes"), (3, "emptydir"), (2, "why-volumes-2")]
         );
+    }
+
+    #[test]
+    fn only_blocks_of_kubectl_commands_get_a_run_button() {
+        assert!(runs_in_terminal(
+            "console",
+            "$ kubectl get pods\nNAME\n$ k get pvc\n"
+        ));
+        assert!(runs_in_terminal("sh", "# list\nkubectl get pods\n"));
+        assert!(!runs_in_terminal("console", "$ kubectl get pods\n$ ls\n"));
+        assert!(!runs_in_terminal("console", "NAME READY\n"));
+        assert!(!runs_in_terminal("yaml", "kubectl: x\n"));
+        let r = render_markdown("```console\n$ kubectl get pods\n```\n");
+        assert!(r.html.contains("class=\"run\""), "{}", r.html);
     }
 
     #[test]

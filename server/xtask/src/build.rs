@@ -100,6 +100,7 @@ pub fn build_site() -> Result<(), Failure> {
     let css = pkg.join(format!("{OUTPUT_NAME}.css"));
     std::fs::copy(root.join("style/main.css"), &css)
         .map_err(|e| Failure(format!("cannot copy style/main.css: {e}")))?;
+    crate::terminal_assets::build(&root, &pkg)?;
     let size = std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
     println!(
         "    site ready in target/site ({} KiB of wasm before compression)",

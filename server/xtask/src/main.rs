@@ -15,6 +15,7 @@
 
 mod build;
 mod step;
+mod terminal_assets;
 mod tools;
 
 use std::process::ExitCode;
