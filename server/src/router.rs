@@ -14,8 +14,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
-use crate::{labs, learner, routes};
-use crate::{learner, routes, terminal};
+use crate::{labs, learner, routes, terminal};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {

@@ -213,45 +213,88 @@ async fn unknown_lessons_show_the_styled_not_found_page() -> anyhow::Result<()> 
 }
 
 /// Answers whatever the current interview question is: picks the first choice or line, or
-/// types a short text; order questions are submitted as shown.
-async fn answer_current_question(page: &Page) -> anyhow::Result<()> {
-    let kind = page
-        .evaluate(
-            "(() => { const f = document.querySelector('.answer-form');
-                if (f.querySelector('label.choice, label.code-line')) return 'pick';
-                if (f.querySelector('textarea, input[type=text]')) return 'text';
-                return 'as-is'; })()",
-        )
-        .await?
-        .into_value::<String>()?;
-    match kind.as_str() {
-        "pick" => {
-            page.find_element(".answer-form label.choice, .answer-form label.code-line")
-                .await?
-                .click()
-                .await?;
+/// types a short text; order questions are submitted as shown. A click can land while the new
+/// card is still being laid out (it scrolls to the top when it appears), so the answer is
+/// checked before submitting, and the submit is repeated until the interview moves on.
+async fn answer_current_question(page: &Page, number: usize, total: usize) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        let kind = page
+            .evaluate(
+                "(() => { const f = document.querySelector('.answer-form');
+                    if (f.querySelector('label.choice, label.code-line')) return 'pick';
+                    if (f.querySelector('textarea, input[type=text]')) return 'text';
+                    return 'as-is'; })()",
+            )
+            .await?
+            .into_value::<String>()?;
+        let answered = match kind.as_str() {
+            "pick" => {
+                if let Ok(label) = page
+                    .find_element(".answer-form label.choice, .answer-form label.code-line")
+                    .await
+                {
+                    let _ = label.click().await;
+                }
+                "document.querySelectorAll('.answer-form input:checked').length > 0"
+            }
+            "text" => {
+                if let Ok(field) = page
+                    .find_element(".answer-form textarea, .answer-form input[type=text]")
+                    .await
+                {
+                    let _ = field.click().await;
+                    let _ = field
+                        .type_str("A StatefulSet gives each pod a stable name and its own PVC.")
+                        .await;
+                }
+                "[...document.querySelectorAll('.answer-form textarea, .answer-form input[type=text]')].some(t => t.value.length > 0)"
+            }
+            _ => "true",
+        };
+        let ready = page
+            .evaluate(answered)
+            .await
+            .ok()
+            .and_then(|r| r.into_value::<bool>().ok())
+            == Some(true);
+        // No feedback is shown while the interview runs.
+        let no_feedback = page
+            .evaluate("document.querySelector('.feedback') === null")
+            .await?
+            .into_value::<bool>()?;
+        assert!(no_feedback, "no feedback before the end");
+        if ready {
+            if let Ok(submit) = page.find_element(".answer-form .submit-answer").await {
+                let _ = submit.click().await;
+            }
+            let next = if number == total {
+                "document.querySelector('#results-title') !== null".to_string()
+            } else {
+                format!(
+                    "document.querySelector('.interview-position')?.textContent === 'Question {} of {total}'",
+                    number + 1
+                )
+            };
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if page
+                    .evaluate(next.as_str())
+                    .await
+                    .ok()
+                    .and_then(|r| r.into_value::<bool>().ok())
+                    == Some(true)
+                {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         }
-        "text" => {
-            page.find_element(".answer-form textarea, .answer-form input[type=text]")
-                .await?
-                .click()
-                .await?
-                .type_str("A StatefulSet gives each pod a stable name and its own PVC.")
-                .await?;
+        if started.elapsed() > WAIT {
+            bail!("question {number} of {total} could not be answered");
         }
-        _ => {}
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // No feedback is shown while the interview runs.
-    let no_feedback = page
-        .evaluate("document.querySelector('.feedback') === null")
-        .await?
-        .into_value::<bool>()?;
-    assert!(no_feedback, "no feedback before the end");
-    page.find_element(".answer-form .submit-answer")
-        .await?
-        .click()
-        .await?;
-    Ok(())
 }
 
 async fn wait_for_question(page: &Page, number: usize, total: usize) -> anyhow::Result<()> {
@@ -318,7 +361,7 @@ async fn interview_session_runs_resumes_after_reload_and_shows_results() -> anyh
     )
     .await?;
 
-    answer_current_question(&page).await?;
+    answer_current_question(&page, 1, 4).await?;
     wait_for_question(&page, 2, 4).await?;
     let prompt = text_of(&page, ".quiz-card .prompt").await?;
 
@@ -332,15 +375,15 @@ async fn interview_session_runs_resumes_after_reload_and_shows_results() -> anyh
         "same question"
     );
 
-    answer_current_question(&page).await?;
+    answer_current_question(&page, 2, 4).await?;
     wait_for_question(&page, 3, 4).await?;
-    answer_current_question(&page).await?;
+    answer_current_question(&page, 3, 4).await?;
     wait_for_question(&page, 4, 4).await?;
     assert!(
         text_of(&page, ".quiz-card .badge").await?.contains("18"),
         "the say-it-back from part 18 comes last"
     );
-    answer_current_question(&page).await?;
+    answer_current_question(&page, 4, 4).await?;
 
     wait_until(
         &page,
