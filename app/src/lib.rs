@@ -8,7 +8,7 @@
 pub mod api;
 mod app;
 mod components;
-mod lab;
+pub mod lab;
 pub mod model;
 mod pages;
 pub mod quiz_model;

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 mod learner;
+pub mod live;
 mod router;
 mod routes;
 pub mod site;

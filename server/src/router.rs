@@ -11,7 +11,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
-use crate::{learner, routes};
+use crate::{learner, live, routes};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     // middleware runs before the pages and server functions that read the learner.
     Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/api/cluster/watch", get(live::route::watch))
         .leptos_routes_with_context(
             &state,
             routes,

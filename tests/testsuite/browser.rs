@@ -12,18 +12,18 @@ use futures::StreamExt as _;
 use kubedojo_server::site::Site;
 use kubedojo_tests::{TestServer, site_root};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// A headless Chromium with its own profile, closed on drop of the handler task.
-struct Chromium {
-    browser: Browser,
+pub(crate) struct Chromium {
+    pub(crate) browser: Browser,
     handler: tokio::task::JoinHandle<()>,
     _profile: tempfile::TempDir,
 }
 
 impl Chromium {
-    async fn launch() -> anyhow::Result<Self> {
+    pub(crate) async fn launch() -> anyhow::Result<Self> {
         let profile = tempfile::tempdir()?;
         let config = BrowserConfig::builder()
             .chrome_executable(CHROMIUM)
@@ -53,7 +53,7 @@ impl Chromium {
         })
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.browser.close().await;
         let _ = tokio::time::timeout(Duration::from_secs(5), self.browser.wait()).await;
         self.handler.abort();
@@ -61,7 +61,7 @@ impl Chromium {
 }
 
 /// Evaluates `expression` until it returns `true`, for at most [`WAIT`].
-async fn wait_until(page: &Page, what: &str, expression: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_until(page: &Page, what: &str, expression: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
         let value = page
@@ -89,7 +89,7 @@ async fn text_of(page: &Page, selector: &str) -> anyhow::Result<String> {
         .unwrap_or_default())
 }
 
-async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
+pub(crate) async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
     wait_until(
         page,
         "hydration",
@@ -98,7 +98,7 @@ async fn wait_for_hydration(page: &Page) -> anyhow::Result<()> {
     .await
 }
 
-fn require_built_site() -> anyhow::Result<()> {
+pub(crate) fn require_built_site() -> anyhow::Result<()> {
     Site::new(site_root())
         .check_bundle()
         .context("browser tests need the built site: run `cargo xtask test`")

@@ -1,6 +1,8 @@
 //! The workspace's integration tests: one binary, one module per feature.
 
 mod browser;
+mod browser_picture;
 mod lessons;
+mod picture_stream;
 mod progress;
 mod quiz;

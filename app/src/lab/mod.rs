@@ -2,5 +2,6 @@
 //! a kubectl terminal. [`LabPanel`] composes the parts; each part is its own module.
 
 mod panel;
+pub mod picture;
 
 pub(crate) use panel::LabPanel;
