@@ -81,7 +81,7 @@ impl Stream {
 
     async fn snapshot(&mut self) -> anyhow::Result<ClusterSnapshot> {
         match self.next().await? {
-            PictureMessage::Snapshot(s) => Ok(s),
+            PictureMessage::Snapshot(s) => Ok(*s),
             other => bail!("expected a snapshot, got {other:?}"),
         }
     }

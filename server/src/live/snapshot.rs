@@ -260,7 +260,8 @@ fn display_status(pod: &Pod, phase: &str, deleting: bool) -> String {
         .and_then(|s| s.container_statuses.as_ref())
         .into_iter()
         .flatten()
-        .filter_map(|c| {
+        .rev()
+        .find_map(|c| {
             let state = c.state.as_ref()?;
             if let Some(w) = &state.waiting {
                 return w.reason.clone();
@@ -270,8 +271,7 @@ fn display_status(pod: &Pod, phase: &str, deleting: bool) -> String {
                     .clone()
                     .unwrap_or_else(|| format!("ExitCode:{}", t.exit_code))
             })
-        })
-        .last();
+        });
     container_reason
         .or_else(|| status.and_then(|s| s.reason.clone()))
         .unwrap_or_else(|| phase.to_string())
@@ -418,7 +418,7 @@ mod tests {
     const CREATED_MS: i64 = 1_795_687_200_000;
 
     fn from<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Arc<T> {
-        Arc::new(serde_json::from_value(value).unwrap())
+        Arc::new(serde_json::from_value(value).expect("a valid object"))
     }
 
     fn objects() -> Objects {

@@ -272,6 +272,7 @@ async fn send(tx: &mpsc::Sender<PictureMessage>, stores: &Stores, seq: &mut u64)
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let message = PictureMessage::Snapshot(snapshot::build(&stores.objects(), *seq, now_ms));
+    let message =
+        PictureMessage::Snapshot(Box::new(snapshot::build(&stores.objects(), *seq, now_ms)));
     let _ = tx.send(message).await;
 }

@@ -97,7 +97,7 @@ fn open(link: Shared, feed: Feed) {
                     link.borrow_mut().clock_offset_ms = offset;
                     feed.now_ms.set(snapshot.generated_at_ms);
                     feed.status.set(LinkStatus::Live);
-                    feed.snapshot.set(Some(snapshot));
+                    feed.snapshot.set(Some(*snapshot));
                 }
             }
         })

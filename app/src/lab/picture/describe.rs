@@ -315,7 +315,10 @@ mod tests {
             d.title
                 .ends_with("DNS: mysql-0.mysql.default.svc.cluster.local")
         );
-        assert_eq!(d.object.unwrap().namespace.as_deref(), Some("default"));
+        assert_eq!(
+            d.object.expect("a pod is selectable").namespace.as_deref(),
+            Some("default")
+        );
     }
 
     #[test]

@@ -412,7 +412,7 @@ mod tests {
                 .nodes
                 .iter()
                 .find(|g| g.name == pod.item.node)
-                .unwrap();
+                .expect("every pod is in a group");
             assert!(
                 pod.rect.y > group.rect.y && pod.rect.y + pod.rect.h <= group.rect.y + group.rect.h
             );

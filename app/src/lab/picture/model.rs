@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 pub enum PictureMessage {
     /// The learner has no cluster yet (the stream keeps waiting for one).
     NoCluster,
-    /// The whole picture as it is now.
-    Snapshot(ClusterSnapshot),
+    /// The whole picture as it is now (boxed: it is far larger than the other variant).
+    Snapshot(Box<ClusterSnapshot>),
 }
 
 /// A Kubernetes object the learner can select in the picture.
@@ -175,19 +175,20 @@ mod tests {
 
     #[test]
     fn messages_are_tagged_with_their_state() {
-        let json = serde_json::to_string(&PictureMessage::NoCluster).unwrap();
+        let json = serde_json::to_string(&PictureMessage::NoCluster).expect("encodes");
         assert_eq!(json, r#"{"state":"no-cluster"}"#);
         let snapshot = ClusterSnapshot {
             seq: 3,
             namespace: "default".into(),
             ..ClusterSnapshot::default()
         };
-        let json = serde_json::to_string(&PictureMessage::Snapshot(snapshot.clone())).unwrap();
+        let json = serde_json::to_string(&PictureMessage::Snapshot(Box::new(snapshot.clone())))
+            .expect("encodes");
         assert!(
             json.starts_with(r#"{"state":"snapshot","seq":3,"#),
             "{json}"
         );
-        let back: PictureMessage = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, PictureMessage::Snapshot(snapshot));
+        let back: PictureMessage = serde_json::from_str(&json).expect("decodes");
+        assert_eq!(back, PictureMessage::Snapshot(Box::new(snapshot)));
     }
 }
