@@ -111,7 +111,7 @@ fn running(s: &ClusterSnapshot) -> bool {
         .any(|p| p.name == POD && p.phase == "Running" && p.ready_containers == 1)
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stream_follows_a_pod_and_a_reconnect_starts_fresh() -> anyhow::Result<()> {
     let server = TestServer::start().await?;
     let learner = LearnerId::generate().to_string();
@@ -155,12 +155,26 @@ async fn the_stream_follows_a_pod_and_a_reconnect_starts_fresh() -> anyhow::Resu
         .client_for(&learner)
         .await
         .context("client")?;
+    let deleted_at = std::time::Instant::now();
     Api::<Pod>::namespaced(client, "default")
         .delete(POD, &DeleteParams::default())
         .await?;
-    stream
-        .until("the pod gone", |s| s.pods.iter().all(|p| p.name != POD))
+    let terminating = stream
+        .until("the pod Terminating or gone", |s| {
+            s.pods.iter().all(|p| p.name != POD || p.deleting)
+        })
         .await?;
+    let terminating_after = deleted_at.elapsed();
+    if let Some(p) = terminating.pods.iter().find(|p| p.name == POD) {
+        assert_eq!(p.status, "Terminating");
+        stream
+            .until("the pod gone", |s| s.pods.iter().all(|p| p.name != POD))
+            .await?;
+    }
+    println!(
+        "stream: deletion seen after {terminating_after:?}, pod gone after {:?}",
+        deleted_at.elapsed()
+    );
 
     // A new pod, then a reconnect: the first message is a fresh snapshot with it, numbered 1.
     server.clusters.apply(&learner, POD_YAML).await?;
