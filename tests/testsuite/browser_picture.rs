@@ -6,7 +6,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail};
 use chromiumoxide::Page;
-use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+use chromiumoxide::cdp::browser_protocol::page::Viewport;
+use chromiumoxide::page::ScreenshotParams;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::api::DeleteParams;
@@ -83,13 +84,33 @@ fn report(what: &str, mut samples: Vec<i64>) -> i64 {
 }
 
 /// Saves the lab panel's picture section as `target/test-artifacts/<name>`.
+// NB: clipped by hand: chromiumoxide's element screenshot adds the scroll offset twice.
 async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
     let dir = workspace_root().join("target/test-artifacts");
     std::fs::create_dir_all(&dir)?;
-    let png = page
-        .find_element(".lab-picture")
+    let rect: Vec<f64> = page
+        .evaluate(
+            "(() => { const r = document.querySelector('.lab-picture').getBoundingClientRect(); \
+             return [r.x + scrollX, r.y + scrollY, r.width, r.height]; })()",
+        )
         .await?
-        .screenshot(CaptureScreenshotFormat::Png)
+        .into_value()?;
+    let [x, y, width, height] = rect[..] else {
+        bail!("no bounding box for the picture: {rect:?}");
+    };
+    let png = page
+        .screenshot(
+            ScreenshotParams::builder()
+                .clip(Viewport {
+                    x,
+                    y,
+                    width,
+                    height,
+                    scale: 1.0,
+                })
+                .capture_beyond_viewport(true)
+                .build(),
+        )
         .await?;
     std::fs::write(dir.join(name), png)?;
     Ok(())
@@ -168,6 +189,7 @@ async fn the_picture_shows_the_mysql_pod_come_and_go_and_measures_the_latency() 
                 label.starts_with("Pod mysql: Running, 1/1 ready"),
                 "{label}"
             );
+            tokio::time::sleep(Duration::from_millis(600)).await;
             screenshot(&page, "picture-mysql-running.png").await?;
         }
         let before = now_ms();
@@ -182,6 +204,35 @@ async fn the_picture_shows_the_mysql_pod_come_and_go_and_measures_the_latency() 
         .await?
         .into_value()?;
     assert!(timeline.contains("Pod/mysql"), "{timeline}");
+
+    // The whole chain: lesson 16's headless Service and StatefulSet with a claim template.
+    let statefulset = std::fs::read_to_string(
+        workspace_root().join("lessons/16-troubleshooting/manifests/mysql.yaml"),
+    )?;
+    server.clusters.apply(&learner, &statefulset).await?;
+    wait_until(
+        &page,
+        "Service → mysql-0 → claim → volume → class",
+        "!!document.querySelector(\".picture-svg g.service.headless[data-name='mysql']\") \
+         && document.querySelector(\".picture-svg g[data-kind='Pod'][data-name='mysql-0']\")\
+              ?.dataset.status === 'Running' \
+         && ['traffic', 'mounts', 'bound', 'class'].every(k => \
+              !!document.querySelector('.picture-svg path.edge.' + k))",
+    )
+    .await?;
+    let title: String = page
+        .evaluate(
+            "document.querySelector(\".picture-svg g[data-name='mysql-0'] title\").textContent",
+        )
+        .await?
+        .into_value()?;
+    assert!(
+        title.ends_with("DNS: mysql-0.mysql.default.svc.cluster.local"),
+        "{title}"
+    );
+    // Let the fade-in and moves (0.45 s) finish before the picture is taken.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    screenshot(&page, "picture-statefulset-chain.png").await?;
 
     report("server-side apply call returns", apply_calls);
     report("delete call returns", delete_calls);

@@ -269,7 +269,32 @@ pub fn node(group: &NodeGroup) -> Drawn {
     }
 }
 
-/// Every box of `layout` but the nodes, in drawing order.
+/// Average glyph widths (SVG units) of the 12px bold first line and the 11px other lines.
+const NAME_GLYPH: f64 = 7.2;
+const LINE_GLYPH: f64 = 6.3;
+/// Left and right padding inside a box.
+const PADDING: f64 = 16.0;
+
+/// `text` shortened with an ellipsis to fit `width` (the full text stays in the title).
+pub fn fit(text: &str, width: f64, glyph: f64) -> String {
+    let room = ((width - PADDING) / glyph).floor().max(1.0) as usize;
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(room.saturating_sub(1)).collect();
+    short.push('…');
+    short
+}
+
+fn fitted(mut drawn: Drawn) -> Drawn {
+    let w = drawn.rect.w;
+    for (i, line) in drawn.lines.iter_mut().enumerate() {
+        *line = fit(line, w, if i == 0 { NAME_GLYPH } else { LINE_GLYPH });
+    }
+    drawn
+}
+
+/// Every box of `layout` but the nodes, in drawing order, their lines fitted to their width.
 pub fn boxes(layout: &Layout, ns: &str, now_ms: i64) -> Vec<Drawn> {
     layout
         .services
@@ -279,6 +304,7 @@ pub fn boxes(layout: &Layout, ns: &str, now_ms: i64) -> Vec<Drawn> {
         .chain(layout.claims.iter().map(|c| claim(c, ns)))
         .chain(layout.volumes.iter().map(volume))
         .chain(layout.classes.iter().map(storage_class))
+        .map(fitted)
         .collect()
 }
 
@@ -350,6 +376,15 @@ mod tests {
         assert_eq!(headless.lines[1], "headless · no ClusterIP");
         assert_eq!(virtual_ip.class, "box service cluster-ip");
         assert_eq!(virtual_ip.lines[1], "ClusterIP · 10.96.0.9");
+    }
+
+    #[test]
+    fn long_lines_are_shortened_to_fit_their_box() {
+        assert_eq!(fit("standard", 112.0, LINE_GLYPH), "standard");
+        let name = "pvc-559b0b9b-5376-40cb-a7d4-0e3f2c1b9a77";
+        let short = fit(name, 160.0, NAME_GLYPH);
+        assert_eq!(short, "pvc-559b0b9b-5376-4…");
+        assert!(short.chars().count() as f64 * NAME_GLYPH <= 160.0 - PADDING);
     }
 
     #[test]
