@@ -77,6 +77,10 @@ pub struct ServeArgs {
     /// Remove every learner cluster or namespace when the server stops.
     #[arg(long)]
     pub cleanup_on_exit: bool,
+    /// The pace learners' sandbox clusters start at: `lifelike` (pods take seconds to start,
+    /// as on a real cluster) or `instant`; each learner can switch in the lab panel.
+    #[arg(long, default_value = "lifelike")]
+    pub pace: kubedojo_sandbox::Pace,
 }
 
 #[derive(Debug, Args)]

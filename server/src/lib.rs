@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod labs;
 mod learner;
 pub mod live;
 mod router;

@@ -1,8 +1,11 @@
 //! The HTTP router: pages (Leptos SSR), server functions, the browser bundle and health.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::middleware;
 use axum::routing::get;
+use kubedojo_app::lab::service::LabContext;
 use kubedojo_app::{App, shell};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -11,7 +14,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
-use crate::{learner, live, routes};
+use crate::{labs, learner, live, routes};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
@@ -21,16 +24,22 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let course = state.course.clone();
     let fallback_course = state.course.clone();
+    let labs = LabContext(Arc::new(state.labs.clone()));
+    let fallback_labs = labs.clone();
 
     // NB: layers run bottom-up on the way in: compression wraps everything, the learner
     // middleware runs before the pages and server functions that read the learner.
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/api/cluster/watch", get(live::route::watch))
+        .route("/api/labs/{slug}/events", get(labs::events::lab_events))
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(course.clone()),
+            move || {
+                provide_context(course.clone());
+                provide_context(labs.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .nest_service(
@@ -46,7 +55,11 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(
-            move || provide_context(fallback_course.clone()), shell
+            move || {
+                provide_context(fallback_course.clone());
+                provide_context(fallback_labs.clone());
+            },
+            shell,
         ))
         .layer(middleware::from_fn(
             routes::server_fn_errors::map_argument_errors,

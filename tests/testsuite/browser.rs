@@ -442,3 +442,160 @@ async fn end_of_lesson_quiz_gives_immediate_feedback_and_reorders_in_place() -> 
     server.stop().await;
     Ok(())
 }
+
+/// Saves a screenshot of the page under `target/test-artifacts/` (kept as a test artifact).
+async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
+    let dir = kubedojo_tests::workspace_root().join("target/test-artifacts");
+    std::fs::create_dir_all(&dir)?;
+    page.save_screenshot(
+        chromiumoxide::page::ScreenshotParams::builder()
+            .full_page(true)
+            .build(),
+        dir.join(format!("{name}.png")),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The learner id the browser got from the server (its `kubedojo_learner` cookie).
+async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
+    page.get_cookies()
+        .await?
+        .into_iter()
+        .find(|c| c.name == "kubedojo_learner")
+        .map(|c| c.value)
+        .context("the server set no learner cookie")
+}
+
+/// Clicks `selector` once hydration made it interactive (the first click can land before the
+/// event handlers are attached, so it is retried until `done` holds).
+async fn click_until(page: &Page, selector: &str, what: &str, done: &str) -> anyhow::Result<()> {
+    let started = Instant::now();
+    loop {
+        if let Ok(element) = page.find_element(selector).await {
+            let _ = element.click().await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            let value = page
+                .evaluate(done)
+                .await
+                .ok()
+                .and_then(|r| r.into_value::<bool>().ok());
+            if value == Some(true) {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("clicking {selector} did not lead to {what}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Chromium and the built site; run by `cargo xtask test`"]
+async fn lab_panel_starts_a_cluster_runs_actions_diagnoses_and_passes() -> anyhow::Result<()> {
+    const LAB: &str = "02-bare-pod-data-loss";
+    require_built_site()?;
+    let server = TestServer::start().await?;
+    let chromium = Chromium::launch().await?;
+    let page = chromium
+        .browser
+        .new_page(server.url(&format!("/lessons/{LAB}")))
+        .await?;
+    wait_for_hydration(&page).await?;
+    screenshot(&page, "lab-1-before-start").await?;
+
+    // Start: the progress shows, then the cluster is ready.
+    page.find_element("button.start-lab").await?.click().await?;
+    wait_until(
+        &page,
+        "the cluster to be ready",
+        "document.querySelector('.cluster-status.ready') !== null",
+    )
+    .await?;
+    screenshot(&page, "lab-2-ready").await?;
+    let learner = learner_cookie(&page).await?;
+    let manifest = |name: &str| {
+        std::fs::read_to_string(
+            kubedojo_tests::workspace_root().join(format!("lessons/{LAB}/manifests/{name}")),
+        )
+    };
+
+    // The learner makes a realistic mistake: the claim mounted at the wrong path.
+    server
+        .clusters
+        .apply(
+            &learner,
+            &manifest("mistakes/deployment-pvc-wrong-path.yaml")?,
+        )
+        .await?;
+    let timeline_has = |text: &str| {
+        format!(
+            "[...document.querySelectorAll('.lab-timeline li')].some(li => li.textContent.includes({text:?}))"
+        )
+    };
+    click_until(
+        &page,
+        "button[data-action=insert-persistent]",
+        "rows inserted",
+        &timeline_has("rows"),
+    )
+    .await?;
+    click_until(
+        &page,
+        "button[data-action=delete-persistent]",
+        "the pod deleted",
+        &timeline_has("Delete the PVC"),
+    )
+    .await?;
+    click_until(
+        &page,
+        "button.check-now",
+        "a diagnosis naming the wrong path",
+        "document.querySelector('[data-task=deployment-pvc] .diagnosis')?.textContent.includes('/var/lib/mysql-data') === true",
+    )
+    .await?;
+    screenshot(&page, "lab-3-diagnosis").await?;
+
+    // The solution, behind a confirmation.
+    page.find_element("[data-task=deployment-pvc] .solution-confirm summary")
+        .await?
+        .click()
+        .await?;
+    click_until(
+        &page,
+        "[data-task=deployment-pvc] .solution-confirm button",
+        "the solution",
+        "document.querySelector('[data-task=deployment-pvc] .solution')?.textContent.includes('mountPath: /var/lib/mysql') === true",
+    )
+    .await?;
+
+    // Fixed as the solution says: the task passes and the score counts it.
+    server
+        .clusters
+        .apply(&learner, &manifest("deployment-pvc.yaml")?)
+        .await?;
+    click_until(
+        &page,
+        "button[data-action=insert-persistent]",
+        "rows inserted again",
+        "[...document.querySelectorAll('.lab-timeline li')].filter(li => li.textContent.includes('rows')).length >= 2",
+    )
+    .await?;
+    click_until(
+        &page,
+        "button.check-now",
+        "the task to pass",
+        "document.querySelector('[data-task=deployment-pvc]')?.classList.contains('passed') === true",
+    )
+    .await?;
+    let score = text_of(&page, ".lab-score").await?;
+    assert!(score.starts_with("Score: 2 of"), "{score}");
+    screenshot(&page, "lab-4-passed").await?;
+
+    chromium.close().await;
+    server.stop().await;
+    Ok(())
+}

@@ -2,6 +2,7 @@
 
 mod browser;
 mod browser_picture;
+mod labs;
 mod lessons;
 mod picture_stream;
 mod progress;

@@ -57,7 +57,7 @@ fn LessonArticle(lesson: LessonView) -> impl IntoView {
     view! {
         <Title text=title.clone() />
         <Meta name="description" content=summary.clone() />
-        <div class="lesson-layout">
+        <div class=if has_lab { "lesson-layout has-lab" } else { "lesson-layout" }>
             <aside class="lesson-aside">
                 <TableOfContents items=toc />
             </aside>

@@ -1,5 +1,6 @@
 //! Changing the learner's cluster: starting a lab (setup manifests), learner actions (the
-//! buttons: delete a pod, scale, run SQL, write a file) and reference-solution steps.
+//! buttons: delete a pod, scale, run SQL, count rows, write or read a file; node actions are in
+//! `node_actions`) and reference-solution steps.
 
 use crate::cluster::{name_of, pod_is_ready, uid_of};
 use crate::error::GraderError;
@@ -16,6 +17,31 @@ use tokio::time::{Instant, sleep};
 const DELETE_POD_ATTEMPTS: usize = 20;
 
 const POLL: Duration = Duration::from_millis(25);
+
+/// Running and not being deleted: a pod `kubectl exec` can reach, Ready or not.
+fn pod_is_running(pod: &Value) -> bool {
+    str_at(pod, "status.phase") == Some("Running")
+        && crate::path::lookup(pod, "metadata.deletionTimestamp").is_empty()
+}
+
+/// A workload's `spec.selector.matchLabels` as a label selector (`app=mysql,tier=db`).
+fn match_labels(workload: &Value) -> String {
+    workload
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
+/// How an action's message names the server it reached: `` (the pod's own) or ` through mysql`.
+fn via(host: Option<&str>) -> String {
+    host.map(|h| format!(" through {h}")).unwrap_or_default()
+}
 
 /// What an action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,33 +180,75 @@ impl Grader {
                 })?;
                 let kind = kinds::lookup(resource)
                     .ok_or_else(|| GraderError::UnknownKind(resource.clone()))?;
-                let mut obj = self
+                let obj = self
                     .view
                     .get(&kind.resource.kind, namespace.as_deref(), name)
                     .await?
                     .ok_or_else(|| GraderError::Lab(format!("{resource}/{name} does not exist")))?;
-                if let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) {
-                    spec.insert("replicas".into(), Value::from(n));
+                // Only `spec.replicas` is sent (laid over a fresh read by `apply`), so a status
+                // update by the controller in between cannot make it conflict.
+                let scale = serde_json::json!({
+                    "apiVersion": obj["apiVersion"],
+                    "kind": obj["kind"],
+                    "metadata": {"name": name, "namespace": obj["metadata"]["namespace"]},
+                    "spec": {"replicas": n},
+                });
+                self.view.apply(&scale).await?;
+                // Like `kubectl scale` followed by `kubectl rollout status`: wait until exactly
+                // `n` pods exist and are Ready, so whatever comes next (a query through the
+                // Service) cannot reach a pod that is being scaled away. The scale itself is
+                // done either way; a slow rollout is reported, not treated as a failure.
+                let selector = match_labels(&obj);
+                if selector.is_empty() {
+                    // No matchLabels to find its pods by: nothing to wait for.
+                    return Ok(ActionOutcome {
+                        message: format!("scaled {resource}/{name} to {n}"),
+                        output: None,
+                    });
                 }
-                self.view.apply(&obj).await?;
+                let ns = namespace.as_deref();
+                let converged = self
+                    .wait(
+                        &format!("{resource}/{name} to have {n} Ready pods"),
+                        || async {
+                            let pods = self.view.find("Pod", ns, None, Some(&selector)).await?;
+                            let ready = pods.iter().filter(|p| pod_is_ready(p)).count();
+                            Ok((pods.len() as i64 == n && ready as i64 == n).then_some(()))
+                        },
+                    )
+                    .await;
+                let message = match converged {
+                    Ok(()) => format!("scaled {resource}/{name} to {n}: {n} pod(s) Ready"),
+                    Err(GraderError::Timeout(_)) => format!(
+                        "scaled {resource}/{name} to {n}; its pods are still starting or stopping"
+                    ),
+                    Err(e) => return Err(e),
+                };
                 Ok(ActionOutcome {
-                    message: format!("scaled {resource}/{name} to {n}"),
+                    message,
                     output: None,
                 })
             }
-            ActionKind::Sql { target, sql } => {
+            ActionKind::Sql { target, sql, host } => {
                 let pod = self.ready_pod_for(target).await?;
+                let via = via(host.as_deref());
                 let out = self
-                    .sql_until_up("action", target.namespace.as_deref(), &pod, sql)
+                    .sql_until_up(
+                        "action",
+                        target.namespace.as_deref(),
+                        &pod,
+                        host.as_deref(),
+                        sql,
+                    )
                     .await?;
                 if out.code != 0 {
                     return Err(GraderError::Exec(format!(
-                        "SQL in Pod/{pod} failed: {}",
+                        "SQL in Pod/{pod}{via} failed: {}",
                         out.stderr.trim()
                     )));
                 }
                 Ok(ActionOutcome {
-                    message: format!("ran SQL in Pod/{pod}"),
+                    message: format!("ran SQL in Pod/{pod}{via}"),
                     output: Some(out.stdout),
                 })
             }
@@ -189,6 +257,7 @@ impl Grader {
                 database,
                 table,
                 rows,
+                host,
             } => {
                 let n: u32 = rows
                     .trim()
@@ -200,17 +269,26 @@ impl Grader {
                     values.join(", ")
                 );
                 let pod = self.ready_pod_for(target).await?;
+                let via = via(host.as_deref());
                 let out = self
-                    .sql_until_up("action", target.namespace.as_deref(), &pod, &sql)
+                    .sql_until_up(
+                        "action",
+                        target.namespace.as_deref(),
+                        &pod,
+                        host.as_deref(),
+                        &sql,
+                    )
                     .await?;
                 if out.code != 0 {
                     return Err(GraderError::Exec(format!(
-                        "insert in Pod/{pod} failed: {}",
+                        "insert from Pod/{pod}{via} failed: {}",
                         out.stderr.trim()
                     )));
                 }
                 Ok(ActionOutcome {
-                    message: format!("inserted {n} rows into {database}.{table} in Pod/{pod}"),
+                    message: format!(
+                        "inserted {n} rows into {database}.{table} from Pod/{pod}{via}"
+                    ),
                     output: None,
                 })
             }
@@ -219,7 +297,9 @@ impl Grader {
                 path,
                 content,
             } => {
-                let pod = self.ready_pod_for(target).await?;
+                // A Running pod is enough, as for `kubectl exec`: the file may be what makes
+                // the pod Ready (a readiness probe that reads it).
+                let pod = self.running_pod_for(target).await?;
                 let quoted = content.replace('\'', r"'\''");
                 let cmd = vec![
                     "sh".to_string(),
@@ -241,7 +321,81 @@ impl Grader {
                     output: None,
                 })
             }
+            ActionKind::CountRows {
+                target,
+                database,
+                table,
+            } => self.count_rows(target, database, table).await,
+            ActionKind::ReadFile { target, path } => self.read_file(target, path).await,
+            ActionKind::Cordon { node } => self.cordon_action(node, true).await,
+            ActionKind::Uncordon { node } => self.cordon_action(node, false).await,
+            ActionKind::Drain { node } => self.drain_action(node).await,
+            ActionKind::LoseNode { node } => self.power_action(node, false).await,
+            ActionKind::RestoreNode { node } => self.power_action(node, true).await,
         }
+    }
+
+    /// `SELECT COUNT(*)` in a Ready pod. A missing table or database is what a learner wants to
+    /// see after data loss, so it is reported as the outcome rather than as an error.
+    async fn count_rows(
+        &self,
+        target: &Target,
+        database: &str,
+        table: &str,
+    ) -> Result<ActionOutcome, GraderError> {
+        let pod = self.ready_pod_for(target).await?;
+        let sql = format!("SELECT COUNT(*) FROM {database}.{table}");
+        let out = self
+            .sql_until_up("action", target.namespace.as_deref(), &pod, None, &sql)
+            .await?;
+        let shown = if out.code == 0 {
+            out.stdout.trim().to_string()
+        } else {
+            out.stderr.trim().to_string()
+        };
+        let message = if out.code == 0 {
+            format!(
+                "Pod/{pod}: {} rows in {database}.{table}",
+                out.stdout.trim()
+            )
+        } else if out.stderr.contains("doesn't exist") || out.stderr.contains("Unknown database") {
+            format!("Pod/{pod}: {database}.{table} does not exist")
+        } else {
+            return Err(GraderError::Exec(format!(
+                "counting rows in Pod/{pod} failed: {}",
+                out.stderr.trim()
+            )));
+        };
+        Ok(ActionOutcome {
+            message,
+            output: Some(format!("mysql> {sql};\n{shown}")),
+        })
+    }
+
+    /// `cat PATH` in a Ready pod. A missing file is reported as the outcome.
+    async fn read_file(&self, target: &Target, path: &str) -> Result<ActionOutcome, GraderError> {
+        let pod = self.ready_pod_for(target).await?;
+        let cmd = vec!["cat".to_string(), path.to_string()];
+        let out = self
+            .view
+            .exec(target.namespace.as_deref(), &pod, &cmd, self.probe_timeout)
+            .await?;
+        if out.code == 0 {
+            return Ok(ActionOutcome {
+                message: format!("read {path} in Pod/{pod}"),
+                output: Some(out.stdout),
+            });
+        }
+        if out.stderr.contains("No such file") {
+            return Ok(ActionOutcome {
+                message: format!("Pod/{pod} has no file {path}"),
+                output: Some(out.stderr),
+            });
+        }
+        Err(GraderError::Exec(format!(
+            "reading {path} in Pod/{pod} failed: {}",
+            out.stderr.trim()
+        )))
     }
 
     /// Runs solution (or mistake) steps in order.
@@ -275,7 +429,7 @@ impl Grader {
     }
 
     /// The name of a Ready pod for the target, waiting (bounded) for one to appear.
-    async fn ready_pod_for(&self, target: &Target) -> Result<String, GraderError> {
+    pub(crate) async fn ready_pod_for(&self, target: &Target) -> Result<String, GraderError> {
         self.wait("a Ready pod", || async {
             let pods = self
                 .view
@@ -294,11 +448,33 @@ impl Grader {
         .await
     }
 
+    /// The name of a Running (not necessarily Ready), not terminating pod for the target,
+    /// waiting (bounded) for one to appear.
+    async fn running_pod_for(&self, target: &Target) -> Result<String, GraderError> {
+        self.wait("a Running pod", || async {
+            let pods = self
+                .view
+                .find(
+                    "Pod",
+                    target.namespace.as_deref(),
+                    target.name.as_deref(),
+                    target.selector.as_deref(),
+                )
+                .await?;
+            Ok(pods
+                .iter()
+                .find(|p| pod_is_running(p))
+                .map(|p| name_of(p).to_string()))
+        })
+        .await
+    }
+
     async fn sql_until_up(
         &self,
         who: &str,
         ns: Option<&str>,
         pod: &str,
+        host: Option<&str>,
         sql: &str,
     ) -> Result<crate::cluster::ExecOutput, GraderError> {
         let deadline = Instant::now() + self.probe_timeout;
@@ -308,7 +484,7 @@ impl Grader {
                 .exec(
                     ns,
                     pod,
-                    &crate::eval::mysql_command(sql),
+                    &crate::eval::mysql_command_via(host, sql),
                     self.probe_timeout,
                 )
                 .await?;
@@ -338,5 +514,30 @@ impl Grader {
             }
             sleep(POLL).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_running_pod_need_not_be_ready() {
+        let not_ready = json!({"status": {"phase": "Running",
+            "conditions": [{"type": "Ready", "status": "False"}]}});
+        let pending = json!({"status": {"phase": "Pending"}});
+        let deleting = json!({"metadata": {"deletionTimestamp": "2026-01-01T00:00:00Z"},
+            "status": {"phase": "Running"}});
+        assert!(pod_is_running(&not_ready));
+        assert!(!pod_is_running(&pending));
+        assert!(!pod_is_running(&deleting));
+    }
+
+    #[test]
+    fn match_labels_become_a_label_selector() {
+        let sts = json!({"spec": {"selector": {"matchLabels": {"app": "mysql", "tier": "db"}}}});
+        assert_eq!(match_labels(&sts), "app=mysql,tier=db");
+        assert_eq!(match_labels(&json!({"spec": {}})), "");
     }
 }

@@ -3,7 +3,7 @@
 /// Why the grader could not do something (as opposed to a check that failed).
 #[derive(Debug, thiserror::Error)]
 pub enum GraderError {
-    #[error("the cluster API: {0}")]
+    #[error("the cluster API: {}", api_message(.0))]
     Kube(#[from] kube::Error),
     #[error("timed out: {0}")]
     Timeout(String),
@@ -27,4 +27,12 @@ pub enum GraderError {
     Assertion(#[from] crate::assertion::AssertionError),
     #[error(transparent)]
     Path(#[from] crate::path::PathError),
+}
+
+/// What the API server said, without the client's wrapping (a learner reads this).
+fn api_message(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.reason),
+        other => other.to_string(),
+    }
 }

@@ -33,6 +33,7 @@ mod eval_support;
 pub mod kinds;
 pub mod load;
 pub mod model;
+pub mod node_actions;
 pub mod path;
 pub mod result;
 pub mod validate;

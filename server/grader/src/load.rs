@@ -5,7 +5,9 @@ use crate::error::GraderError;
 use crate::model::{Lab, Task};
 use crate::vars::Vars;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The file name of a lab inside a lesson folder.
 pub const LAB_FILE: &str = "lab.toml";
@@ -15,6 +17,9 @@ pub const LAB_FILE: &str = "lab.toml";
 pub struct LabSource {
     /// The lesson folder.
     pub dir: PathBuf,
+    /// The manifests by path relative to the lesson folder, when they are carried in memory
+    /// (lessons embedded in the binary); otherwise they are read from `dir`.
+    pub manifests: Option<Arc<BTreeMap<String, String>>>,
     /// The text of `lab.toml`.
     pub text: String,
     /// Parsed with the placeholders still in place (for vars, ids and structure).
@@ -25,6 +30,7 @@ pub struct LabSource {
 #[derive(Debug, Clone)]
 pub struct LabInstance {
     pub dir: PathBuf,
+    pub manifests: Option<Arc<BTreeMap<String, String>>>,
     pub lab: Lab,
     pub vars: Vars,
 }
@@ -50,9 +56,25 @@ impl LabSource {
             toml::from_str(&text).map_err(|e| GraderError::Lab(e.message().to_string()))?;
         Ok(Self {
             dir: dir.to_path_buf(),
+            manifests: None,
             text,
             lab,
         })
+    }
+
+    /// A lab whose manifests are carried in memory, by path relative to the lesson folder
+    /// (`manifests/secret.yaml`); `dir` only names the lesson in messages.
+    ///
+    /// # Errors
+    /// When the text does not parse.
+    pub fn from_memory(
+        dir: &Path,
+        text: String,
+        manifests: BTreeMap<String, String>,
+    ) -> Result<Self, GraderError> {
+        let mut source = Self::parse(dir, text)?;
+        source.manifests = Some(Arc::new(manifests));
+        Ok(source)
     }
 
     /// The lab for the learner whose values come from `seed`.
@@ -73,6 +95,7 @@ impl LabSource {
             toml::from_str(&rendered).map_err(|e| GraderError::Lab(e.message().to_string()))?;
         Ok(LabInstance {
             dir: self.dir.clone(),
+            manifests: self.manifests.clone(),
             lab,
             vars,
         })
@@ -89,10 +112,28 @@ impl LabInstance {
     /// # Errors
     /// When the file cannot be read, has an unknown placeholder or does not parse.
     pub fn manifest(&self, rel: &str) -> Result<Vec<Value>, GraderError> {
+        parse_manifests(&self.manifest_text(rel)?)
+    }
+
+    /// The text of a manifest file, rendered for this learner (what "show the solution"
+    /// displays).
+    ///
+    /// # Errors
+    /// When the file cannot be read or has an unknown placeholder.
+    pub fn manifest_text(&self, rel: &str) -> Result<String, GraderError> {
         let path = self.dir.join(rel);
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| GraderError::Read { path, source })?;
-        parse_manifests(&self.vars.render(&text)?)
+        let text = match &self.manifests {
+            Some(files) => {
+                let rel = rel.strip_prefix("./").unwrap_or(rel);
+                files.get(rel).cloned().ok_or_else(|| GraderError::Read {
+                    path,
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                })?
+            }
+            None => std::fs::read_to_string(&path)
+                .map_err(|source| GraderError::Read { path, source })?,
+        };
+        Ok(self.vars.render(&text)?)
     }
 }
 

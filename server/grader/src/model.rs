@@ -170,6 +170,10 @@ pub enum Check {
         op: Op,
         #[serde(default)]
         value: Option<toml::Value>,
+        /// Pass when at least one matched object satisfies the assertion (default: every one
+        /// must), e.g. "some PersistentVolume still names the deleted claim".
+        #[serde(default)]
+        any: bool,
     },
     /// `status.phase` equals `phase` (PVC Bound, Pod Running).
     Phase {
@@ -256,6 +260,10 @@ pub enum Check {
         #[serde(flatten)]
         target: Target,
         query: String,
+        /// Connect to this server (`mysql`, `mysql-0.mysql`: a Service or a pod's DNS name), as
+        /// `mysql -h HOST` would from the target pod; by default the pod's own server.
+        #[serde(default)]
+        host: Option<String>,
         #[serde(default)]
         stdout: Option<Assertion>,
         #[serde(default)]
@@ -334,6 +342,9 @@ pub enum ActionKind {
         #[serde(flatten)]
         target: Target,
         sql: String,
+        /// Send it to this server (`mysql -h HOST`) instead of the pod's own.
+        #[serde(default)]
+        host: Option<String>,
     },
     /// Create `database.table` if needed and insert `rows` numbered rows.
     InsertRows {
@@ -342,6 +353,9 @@ pub enum ActionKind {
         database: String,
         table: String,
         rows: String,
+        /// Send them to this server (`mysql -h HOST`) instead of the pod's own.
+        #[serde(default)]
+        host: Option<String>,
     },
     /// Write a file in a pod.
     WriteFile {
@@ -350,6 +364,75 @@ pub enum ActionKind {
         path: String,
         content: String,
     },
+    /// `SELECT COUNT(*) FROM database.table` in a pod; a missing table is an answer, not an error.
+    CountRows {
+        #[serde(flatten)]
+        target: Target,
+        database: String,
+        table: String,
+    },
+    /// Print a file of a pod (`cat`); a missing file is an answer, not an error.
+    ReadFile {
+        #[serde(flatten)]
+        target: Target,
+        path: String,
+    },
+    /// Mark a node unschedulable, like `kubectl cordon`.
+    Cordon {
+        #[serde(flatten)]
+        node: NodeTarget,
+    },
+    /// Make a node schedulable again, like `kubectl uncordon` (no target: every cordoned node).
+    Uncordon {
+        #[serde(flatten)]
+        node: NodeTarget,
+    },
+    /// Cordon a node and evict its pods, like
+    /// `kubectl drain --ignore-daemonsets --delete-emptydir-data`.
+    Drain {
+        #[serde(flatten)]
+        node: NodeTarget,
+    },
+    /// Switch a node off (the sandbox only; on kind it is `docker stop <node>`).
+    LoseNode {
+        #[serde(flatten)]
+        node: NodeTarget,
+    },
+    /// Switch a lost node on again (no target: every node switched off).
+    RestoreNode {
+        #[serde(flatten)]
+        node: NodeTarget,
+    },
+}
+
+/// Which node a node action acts on: `node = "kind-worker"`, or the node a pod runs on,
+/// `node_of = { name = "mysql-0" }` (or `{ selector = "app=mysql" }`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NodeTarget {
+    #[serde(default)]
+    pub node: Option<String>,
+    #[serde(default)]
+    pub node_of: Option<Target>,
+}
+
+impl ActionKind {
+    /// The `kind` as written in `lab.toml`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ActionKind::DeletePod { .. } => "delete_pod",
+            ActionKind::Scale { .. } => "scale",
+            ActionKind::Sql { .. } => "sql",
+            ActionKind::InsertRows { .. } => "insert_rows",
+            ActionKind::WriteFile { .. } => "write_file",
+            ActionKind::CountRows { .. } => "count_rows",
+            ActionKind::ReadFile { .. } => "read_file",
+            ActionKind::Cordon { .. } => "cordon",
+            ActionKind::Uncordon { .. } => "uncordon",
+            ActionKind::Drain { .. } => "drain",
+            ActionKind::LoseNode { .. } => "lose_node",
+            ActionKind::RestoreNode { .. } => "restore_node",
+        }
+    }
 }
 
 impl Check {

@@ -64,6 +64,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
             "path",
             "op",
             "value",
+            "any",
         ],
         "phase" => &["resource", "name", "selector", "namespace", "phase"],
         "pod_ready" => &TARGET,
@@ -87,6 +88,7 @@ fn allowed_keys(kind: &str) -> &'static [&'static str] {
             "selector",
             "namespace",
             "query",
+            "host",
             "stdout",
             "stderr_contains",
             "exit_code",
@@ -452,9 +454,15 @@ fn check_problems(check: &Check) -> Vec<String> {
             path,
             op,
             value,
+            ..
         } => {
             resource(r);
-            target_problem(target, &mut out);
+            // NB: "every PersistentVolume" (or "any", with `any = true`) is a meaningful question
+            // about a cluster-scoped kind; for namespaced kinds a missing target is a slip.
+            let cluster_scoped = kinds::lookup(r).is_some_and(|k| !k.namespaced);
+            if !cluster_scoped {
+                target_problem(target, &mut out);
+            }
             if let Err(e) = crate::path::parse(path) {
                 out.push(e.to_string());
             }
@@ -594,6 +602,41 @@ value = "{{ rows }}"
         assert_eq!(
             problems(lab, &[("manifests/pod.yaml", POD)]),
             Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_field_check_may_look_at_every_object_of_a_cluster_scoped_kind_only() {
+        let lab = |resource: &str| {
+            format!(
+                r#"
+title = "t"
+[[tasks]]
+id = "a"
+title = "A"
+instructions = "x"
+hints = ["h"]
+[[tasks.solution]]
+apply = "manifests/pod.yaml"
+[[tasks.checks]]
+kind = "field"
+resource = "{resource}"
+path = "spec.claimRef.name"
+op = "equals"
+value = "keep-me"
+any = true
+"#
+            )
+        };
+        assert_eq!(
+            problems(&lab("PersistentVolume"), &[("manifests/pod.yaml", POD)]),
+            Vec::<String>::new()
+        );
+        let got = problems(&lab("Pod"), &[("manifests/pod.yaml", POD)]);
+        assert!(
+            got.iter()
+                .any(|p| p.contains("check `field`: needs `name` or `selector`")),
+            "{got:#?}"
         );
     }
 

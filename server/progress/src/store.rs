@@ -93,6 +93,33 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (session_id, position)
     );
 ",
+    "
+    -- Per learner, lab and task: the live verdict, the first pass, hints and solution seen.
+    CREATE TABLE lab_tasks (
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        lab_slug TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        passed INTEGER NOT NULL DEFAULT 0,
+        first_passed_at TEXT,
+        last_diagnosis TEXT,
+        hints_revealed INTEGER NOT NULL DEFAULT 0,
+        solution_shown INTEGER NOT NULL DEFAULT 0,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, lab_slug, task_id)
+    );
+    -- Every attempt: verdict changes, checks on demand, actions, hints, solutions, resets.
+    CREATE TABLE lab_attempts (
+        id INTEGER PRIMARY KEY,
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        lab_slug TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        passed INTEGER,
+        detail TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX lab_attempts_by_learner ON lab_attempts (learner_id, lab_slug, id);
+",
 ];
 
 /// Learner progress in one SQLite file.

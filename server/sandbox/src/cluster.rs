@@ -7,7 +7,7 @@ use crate::store::{AuditEntry, AuditLog, Store};
 use parking_lot::RwLock;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use subtle::ConstantTimeEq;
 
 /// The identity a request is made as.
@@ -59,7 +59,8 @@ pub struct ClusterState {
     tokens: RwLock<HashMap<String, TokenEntry>>,
     next_cluster_ip: AtomicU32,
     next_node_port: AtomicU32,
-    pub(crate) pace: Pace,
+    /// The pace, switchable while the cluster runs (a learner's "lifelike / instant").
+    pace: AtomicBool,
     /// The sandbox CA, published in every namespace as the `kube-root-ca.crt` ConfigMap.
     pub(crate) ca_pem: Option<Arc<str>>,
     /// The control loop (controllers, scheduler, kubelets).
@@ -115,7 +116,7 @@ impl Cluster {
             // 10.96.0.1 is the `kubernetes` Service; others count up from there.
             next_cluster_ip: AtomicU32::new(1),
             next_node_port: AtomicU32::new(30000),
-            pace,
+            pace: AtomicBool::new(pace == Pace::Lifelike),
             ca_pem,
             manager: manager.clone(),
             runtime,
@@ -182,9 +183,22 @@ impl Cluster {
         format!("kd.{}.admin.{}", self.state.id, self.state.admin_secret)
     }
 
-    /// The pace controllers of this cluster will run at.
+    /// The pace controllers of this cluster run at now.
     pub fn pace(&self) -> Pace {
-        self.state.pace
+        if self.state.pace.load(Ordering::Relaxed) {
+            Pace::Lifelike
+        } else {
+            Pace::Instant
+        }
+    }
+
+    /// Switch the pace: delays scheduled from now on use it (those already waiting finish).
+    pub fn set_pace(&self, pace: Pace) {
+        self.state
+            .pace
+            .store(pace == Pace::Lifelike, Ordering::Relaxed);
+        // Wake the control loop so work that was waiting on a lifelike delay is looked at again.
+        self.state.manager.nudge();
     }
 
     /// An axum Router serving the Kubernetes API of this cluster. Requests without a bearer

@@ -53,6 +53,7 @@ pub mod tls;
 pub use cluster::{Cluster, UserInfo};
 pub use kubeconfig::render_kubeconfig;
 pub use pace::Pace;
+pub use runtime::POWER_ANNOTATION;
 pub use sandbox::{Sandbox, SandboxOptions};
 pub use standalone::{DEFAULT_KUBECONFIG, StandaloneError, StandaloneOptions, run_standalone};
 pub use store::AuditEntry;

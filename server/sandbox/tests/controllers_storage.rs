@@ -246,6 +246,66 @@ async fn wait_for_first_consumer_waits_for_the_selected_node() {
 }
 
 #[tokio::test]
+async fn a_class_whose_provisioner_does_not_run_leaves_the_claim_pending() {
+    let c = Sandbox::default().create_cluster();
+    let client = c.client();
+    let classes: Api<StorageClass> = Api::all(client.clone());
+    let sc: StorageClass = serde_json::from_value(json!({
+        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "metadata": {"name": "fast-ssd"},
+        "provisioner": "ebs.csi.aws.com",
+        "parameters": {"type": "gp3"},
+        "volumeBindingMode": "Immediate"
+    }))
+    .expect("sc");
+    timeout(T, classes.create(&PostParams::default(), &sc))
+        .await
+        .expect("t")
+        .expect("create class");
+    let pvcs: Api<PersistentVolumeClaim> = Api::default_namespaced(client.clone());
+    let events: Api<Event> = Api::default_namespaced(client.clone());
+    timeout(
+        T,
+        pvcs.create(
+            &PostParams::default(),
+            &pvc("data", Some("fast-ssd"), "1Gi"),
+        ),
+    )
+    .await
+    .expect("t")
+    .expect("create");
+    eventually("ExternalProvisioning", || {
+        let events = &events;
+        async move {
+            has_event(
+                events,
+                "data",
+                "ExternalProvisioning",
+                "Waiting for a volume to be created either by the external provisioner 'ebs.csi.aws.com' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.",
+            )
+            .await
+            .then_some(())
+        }
+    })
+    .await;
+    // Long enough for the instant-pace local-path provisioner to have acted, had it wrongly done so.
+    sleep(Duration::from_millis(300)).await;
+    let claim = pvcs.get("data").await.expect("get");
+    assert_eq!(
+        claim.status.and_then(|s| s.phase).as_deref(),
+        Some("Pending")
+    );
+    let pvs: Api<PersistentVolume> = Api::all(client.clone());
+    assert!(
+        pvs.list(&Default::default())
+            .await
+            .expect("list")
+            .items
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn missing_class_reports_provisioning_failed() {
     let c = Sandbox::default().create_cluster();
     let client = c.client();

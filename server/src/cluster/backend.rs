@@ -148,10 +148,14 @@ impl Backend {
     pub async fn open(
         kubeconfig: Option<&std::path::Path>,
         context: Option<&str>,
+        pace: kubedojo_sandbox::Pace,
     ) -> Result<Backend, ClusterError> {
         match kubeconfig {
             None => Ok(Backend::Sandbox(SandboxBackend::new(
-                kubedojo_sandbox::Sandbox::default(),
+                kubedojo_sandbox::Sandbox::new(kubedojo_sandbox::SandboxOptions {
+                    pace,
+                    ..Default::default()
+                }),
             ))),
             Some(path) => Ok(Backend::Namespace(Box::new(
                 NamespaceBackend::connect(path, context, Default::default()).await?,

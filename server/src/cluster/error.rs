@@ -22,6 +22,8 @@ pub enum ClusterError {
     Manifest(String),
     #[error("no cluster is provisioned for this learner")]
     NotProvisioned,
+    #[error("{0} needs the embedded sandbox; on a real cluster time runs as it does")]
+    SandboxOnly(&'static str),
     #[error("the sandbox TLS listener cannot start: {0}")]
     Tls(String),
     #[error("Kubernetes API call failed: {0}")]

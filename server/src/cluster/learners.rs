@@ -180,6 +180,39 @@ impl LearnerClusters {
         self.cluster_for(learner).await.map(|lc| lc.kubeconfig)
     }
 
+    /// The pace of the learner's cluster (sandbox only: a real cluster runs at its own pace).
+    pub async fn pace(&self, learner: &str) -> Option<kubedojo_sandbox::Pace> {
+        let Backend::Sandbox(sandbox) = &self.backend else {
+            return None;
+        };
+        let lc = self.cluster_for(learner).await?;
+        sandbox.sandbox().cluster(&lc.id).map(|c| c.pace())
+    }
+
+    /// Switch the learner's cluster between lifelike and instant pace.
+    ///
+    /// # Errors
+    /// No cluster yet, or a backend without simulated time.
+    pub async fn set_pace(
+        &self,
+        learner: &str,
+        pace: kubedojo_sandbox::Pace,
+    ) -> Result<(), ClusterError> {
+        let Backend::Sandbox(sandbox) = &self.backend else {
+            return Err(ClusterError::SandboxOnly("changing the pace"));
+        };
+        let lc = self
+            .cluster_for(learner)
+            .await
+            .ok_or(ClusterError::NotProvisioned)?;
+        let cluster = sandbox
+            .sandbox()
+            .cluster(&lc.id)
+            .ok_or(ClusterError::NotProvisioned)?;
+        cluster.set_pace(pace);
+        Ok(())
+    }
+
     /// Server-side apply a lab's manifests to the learner's cluster (safe to repeat).
     ///
     /// # Errors

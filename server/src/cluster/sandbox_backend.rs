@@ -1,5 +1,5 @@
 //! The default backend: every learner gets a whole virtual cluster of the embedded sandbox, with
-//! an in-process admin client and a kubeconfig for the terminal over loopback TLS.
+//! an admin client over loopback TLS and a kubeconfig for the terminal over loopback TLS.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -91,12 +91,22 @@ impl SandboxBackend {
                 return Err(e);
             }
         };
+        // NB: through the TLS listener, like kubectl, not the in-process client: the grader
+        // and the lab actions exec into pods (SQL, files, probes), which needs a connection
+        // that can be upgraded to a WebSocket.
+        let client = match super::client_from_kubeconfig(&kubeconfig).await {
+            Ok(c) => c,
+            Err(e) => {
+                self.sandbox.remove_cluster(cluster.id());
+                return Err(e);
+            }
+        };
         Ok(LearnerCluster {
             learner: learner.to_string(),
             kind: BackendKind::Sandbox,
             id: cluster.id().to_string(),
             namespace: "default".to_string(),
-            client: cluster.client(),
+            client,
             kubeconfig,
         })
     }

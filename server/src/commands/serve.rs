@@ -66,9 +66,13 @@ const REAP_EVERY: Duration = Duration::from_secs(60);
 /// # Errors
 /// One sentence naming what is wrong with the kubeconfig, the server or its permissions.
 pub async fn open_clusters(args: &ServeArgs) -> anyhow::Result<Arc<LearnerClusters>> {
-    let backend = Backend::open(args.kubeconfig.as_deref(), args.context.as_deref())
-        .await
-        .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
+    let backend = Backend::open(
+        args.kubeconfig.as_deref(),
+        args.context.as_deref(),
+        args.pace,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
     tracing::info!(backend = ?backend.kind(), "learner clusters ready");
     Ok(LearnerClusters::new(backend, args.learner_ttl))
 }

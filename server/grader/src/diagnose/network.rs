@@ -66,12 +66,14 @@ pub fn no_endpoints(svc: &Value, pods: &[Value]) -> Diagnosis {
         .map(|p| {
             let labels = p.pointer("/metadata/labels");
             let mut off = 0;
+            let mut shared = 0;
             let mut differing = Vec::new();
             for (k, want) in selector {
                 match labels.and_then(|l| l.get(k)) {
-                    Some(have) if have == want => {}
+                    Some(have) if have == want => shared += 1,
                     Some(have) => {
                         off += 1;
+                        shared += 1;
                         differing.push(format!(
                             "`{k}` is `{}` on the pod but the selector asks for `{}`",
                             have.as_str().unwrap_or(""),
@@ -84,9 +86,12 @@ pub fn no_endpoints(svc: &Value, pods: &[Value]) -> Diagnosis {
                     }
                 }
             }
-            (off, p, differing)
+            (off, shared, p, differing)
         })
-        .filter(|(off, _, _)| *off < selector.len())
+        // A pod is a near miss when it has at least one of the selector's keys, even with
+        // another value: with a one-key selector (`app: mysql-db`) that is the pod to name.
+        .filter(|(_, shared, _, _)| *shared > 0)
+        .map(|(off, _, p, differing)| (off, p, differing))
         .collect();
     let best = scored.iter().map(|s| s.0).min().unwrap_or(0);
     scored.retain(|s| s.0 == best);
@@ -396,6 +401,22 @@ mod tests {
             "only the closest pod is named: {text}"
         );
         assert!(d.objects.contains(&"Service/db".to_string()));
+    }
+
+    #[test]
+    fn a_one_key_selector_names_the_pods_whose_value_differs() {
+        let svc = json!({"metadata": {"name": "mysql"}, "spec": {"selector": {"app": "mysql-db"}}});
+        let pods = [
+            pod("mysql", json!({"app": "mysql"}), 3306),
+            pod("client", json!({"run": "client"}), 80),
+        ];
+        let text = no_endpoints(&svc, &pods).text();
+        assert!(
+            text.contains("Pod/mysql (labels app=mysql): `app` is `mysql` on the pod but the selector asks for `mysql-db`"),
+            "{text}"
+        );
+        assert!(!text.contains("Pod/client"), "{text}");
+        assert!(!text.contains("even shares a label key"), "{text}");
     }
 
     #[test]

@@ -16,9 +16,32 @@ pub async fn not_ready(view: &ClusterView, pod: &Value) -> Result<Diagnosis, Gra
     let ns = str_at(pod, "metadata.namespace");
     let phase = str_at(pod, "status.phase").unwrap_or("Pending");
     if !lookup(pod, "metadata.deletionTimestamp").is_empty() {
+        // A pod on a node that stopped reporting stays Terminating: no kubelet confirms the
+        // deletion, and a StatefulSet will not start a second pod with the same identity.
+        if let Some(node) = str_at(pod, "spec.nodeName")
+            && let Some(n) = view.get("Node", None, node).await?
+            && node_ready(&n) != Some("True")
+        {
+            return Ok(Diagnosis::new(format!(
+                "Pod/{name} is being deleted, but its node {node} is NotReady: no kubelet is left to confirm the deletion,                  so the pod stays Terminating, and a StatefulSet does not create a replacement with the same name                  until the node comes back (or someone force-deletes the pod)."
+            ))
+            .object(format!("Pod/{name}"))
+            .object(format!("Node/{node}")));
+        }
         return Ok(
             Diagnosis::new(format!("Pod/{name} is being deleted.")).object(format!("Pod/{name}"))
         );
+    }
+    if let Some(node) = str_at(pod, "spec.nodeName")
+        && let Some(n) = view.get("Node", None, node).await?
+        && node_ready(&n) != Some("True")
+    {
+        return Ok(Diagnosis::new(format!(
+            "Pod/{name} runs on node {node}, which is NotReady: its kubelet stopped reporting, so the pod is not Ready, \
+             and it is evicted once its toleration for node.kubernetes.io/unreachable runs out (300 s by default)."
+        ))
+        .object(format!("Pod/{name}"))
+        .object(format!("Node/{node}")));
     }
     // An unbound claim keeps a pod Pending: diagnose the claim, which is the real cause.
     if phase == "Pending" {
@@ -86,4 +109,12 @@ pub async fn not_ready(view: &ClusterView, pod: &Value) -> Result<Diagnosis, Gra
         }
     }
     Ok(d)
+}
+
+/// The status of a node's Ready condition (`True`, `False`, `Unknown`).
+fn node_ready(node: &Value) -> Option<&str> {
+    lookup(node, "status.conditions[*]")
+        .into_iter()
+        .find(|c| c["type"] == "Ready")
+        .and_then(|c| c["status"].as_str())
 }

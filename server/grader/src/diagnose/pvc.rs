@@ -44,19 +44,30 @@ pub async fn pending(view: &ClusterView, pvc: &Value) -> Result<Diagnosis, Grade
                  and create it again with an existing class, or create the missing StorageClass.",
             )
             .object(format!("StorageClass/{class}")),
-            Some(sc) if str_at(sc, "volumeBindingMode") == Some("WaitForFirstConsumer") => Diagnosis::new(format!(
+            Some(sc)
+                if str_at(sc, "volumeBindingMode") == Some("WaitForFirstConsumer")
+                    && !has_selected_node(pvc) =>
+            {
+                Diagnosis::new(format!(
                 "PersistentVolumeClaim/{name} uses StorageClass `{class}` with volumeBindingMode WaitForFirstConsumer: \
                  it stays Pending by design until a pod that uses it is scheduled."
             ))
             .finding(format!(
                 "Check that a pod mounts claim `{name}` and that the pod itself can be scheduled."
             ))
-            .object(format!("StorageClass/{class}")),
-            Some(sc) => Diagnosis::new(format!(
-                "PersistentVolumeClaim/{name} uses StorageClass `{class}` (provisioner {}), which has not provisioned a volume yet.",
-                str_at(sc, "provisioner").unwrap_or("?")
-            ))
-            .object(format!("StorageClass/{class}")),
+            .object(format!("StorageClass/{class}"))
+            }
+            Some(sc) => {
+                let provisioner = str_at(sc, "provisioner").unwrap_or("?");
+                Diagnosis::new(format!(
+                    "PersistentVolumeClaim/{name} uses StorageClass `{class}` (provisioner {provisioner}), which has not provisioned a volume yet."
+                ))
+                .finding(format!(
+                    "A class only names a provisioner: something in the cluster must run it. If nothing answers for `{provisioner}` \
+                     (a cloud driver on a kind cluster, say), the claim waits forever; use a class whose provisioner runs here."
+                ))
+                .object(format!("StorageClass/{class}"))
+            }
         },
         Some(_) => static_match(view, pvc, "").await?,
         None => {
@@ -91,6 +102,14 @@ pub async fn pending(view: &ClusterView, pvc: &Value) -> Result<Diagnosis, Grade
         }
     }
     Ok(d)
+}
+
+/// The scheduler has placed a pod using this WaitForFirstConsumer claim on a node.
+fn has_selected_node(pvc: &Value) -> bool {
+    pvc.pointer("/metadata/annotations")
+        .and_then(|a| a.get("volume.kubernetes.io/selected-node"))
+        .and_then(Value::as_str)
+        .is_some_and(|n| !n.is_empty())
 }
 
 fn is_default(sc: &Value) -> bool {

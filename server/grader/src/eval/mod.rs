@@ -8,7 +8,7 @@ mod relations;
 mod state;
 
 pub use history::Memory;
-pub use probes::{MYSQL_DATA_DIR, MYSQL_ROOT_PASSWORD, mysql_command};
+pub use probes::{MYSQL_DATA_DIR, MYSQL_ROOT_PASSWORD, mysql_command, mysql_command_via};
 
 use crate::cluster::ClusterView;
 use crate::model::{Check, Task};

@@ -21,16 +21,27 @@ pub const MYSQL_ROOT_PASSWORD: &str = "change-me";
 pub const MYSQL_DATA_DIR: &str = "/var/lib/mysql";
 const POLL: Duration = Duration::from_millis(25);
 
-/// The mysql client command line for a statement.
+/// The mysql client command line for a statement, run against the pod's own server.
 pub fn mysql_command(sql: &str) -> Vec<String> {
-    vec![
-        "mysql".into(),
+    mysql_command_via(None, sql)
+}
+
+/// The mysql client command line for a statement sent to `host` (a Service or a pod's DNS
+/// name, as `mysql -h` takes it), or to the pod's own server when `host` is `None`.
+pub fn mysql_command_via(host: Option<&str>, sql: &str) -> Vec<String> {
+    let mut cmd = vec!["mysql".to_string()];
+    if let Some(h) = host {
+        cmd.push("-h".into());
+        cmd.push(h.into());
+    }
+    cmd.extend([
         "-uroot".into(),
         format!("-p{MYSQL_ROOT_PASSWORD}"),
         "-N".into(),
         "-e".into(),
         sql.into(),
-    ]
+    ]);
+    cmd
 }
 
 pub(super) async fn evaluate(
@@ -71,6 +82,7 @@ pub(super) async fn evaluate(
         Check::Sql {
             target,
             query,
+            host,
             stdout,
             stderr_contains,
             exit_code,
@@ -84,18 +96,27 @@ pub(super) async fn evaluate(
                 task_id,
                 target.namespace.as_deref(),
                 name_of(&pod),
+                host.as_deref(),
                 query,
             )
             .await?;
+            let shown = match host {
+                Some(h) => format!("mysql -h {h} -e \"{query}\""),
+                None => query.clone(),
+            };
             let mut outcome = compare(
                 &pod,
-                query,
+                &shown,
                 &out,
                 stdout.as_ref(),
                 stderr_contains.as_deref(),
                 *exit_code,
             )?;
-            if outcome.status == crate::result::Status::Fail && out.stderr.contains("doesn't exist")
+            // Where the pod keeps its data explains a missing table only when the query ran
+            // against the pod's own server, not against another one reached by name.
+            if host.is_none()
+                && outcome.status == crate::result::Status::Fail
+                && out.stderr.contains("doesn't exist")
             {
                 outcome.diagnosis = Some(diagnose::data::where_data_goes(&pod, MYSQL_DATA_DIR));
             }
@@ -181,6 +202,7 @@ async fn sql_when_up(
     task_id: &str,
     ns: Option<&str>,
     pod: &str,
+    host: Option<&str>,
     sql: &str,
 ) -> Result<ExecOutput, GraderError> {
     let deadline = Instant::now() + g.probe_timeout;
@@ -188,7 +210,7 @@ async fn sql_when_up(
     loop {
         let out = g
             .view
-            .exec(ns, pod, &mysql_command(sql), g.probe_timeout)
+            .exec(ns, pod, &mysql_command_via(host, sql), g.probe_timeout)
             .await?;
         let starting = out.code != 0 && out.stderr.contains("Can't connect");
         if !starting || Instant::now() >= deadline {
@@ -397,7 +419,7 @@ async fn survives_deletion(
             let sql = format!(
                 "CREATE DATABASE IF NOT EXISTS kubedojo_probe; CREATE TABLE IF NOT EXISTS kubedojo_probe.marker (token VARCHAR(64)); INSERT INTO kubedojo_probe.marker VALUES ('{token}');"
             );
-            sql_when_up(g, task_id, ns, &pod_name, &sql).await?
+            sql_when_up(g, task_id, ns, &pod_name, None, &sql).await?
         }
         Marker::File => {
             let file = path.ok_or_else(|| {
@@ -446,7 +468,7 @@ async fn survives_deletion(
     let kept = match marker {
         Marker::Sql => {
             let sql = format!("SELECT COUNT(*) FROM kubedojo_probe.marker WHERE token = '{token}'");
-            let out = sql_when_up(g, task_id, ns, &new_name, &sql).await?;
+            let out = sql_when_up(g, task_id, ns, &new_name, None, &sql).await?;
             out.code == 0 && out.stdout.trim() == "1"
         }
         Marker::File => {
@@ -501,4 +523,32 @@ async fn survives_deletion(
         None
     };
     Ok(outcome.with(diagnose_with))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mysql_command_reaches_the_own_server_or_a_named_one() {
+        let own = mysql_command("SELECT 1");
+        assert_eq!(
+            own,
+            ["mysql", "-uroot", "-pchange-me", "-N", "-e", "SELECT 1"]
+        );
+        let via = mysql_command_via(Some("mysql-0.mysql"), "SELECT 1");
+        assert_eq!(
+            via,
+            [
+                "mysql",
+                "-h",
+                "mysql-0.mysql",
+                "-uroot",
+                "-pchange-me",
+                "-N",
+                "-e",
+                "SELECT 1"
+            ]
+        );
+    }
 }

@@ -57,6 +57,7 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
             path: p,
             op,
             value,
+            any,
         } => {
             let segments = path::parse(p)?;
             let what = describe(resource, target);
@@ -67,16 +68,35 @@ pub(super) async fn evaluate(g: &Grader, check: &Check) -> Result<Outcome, Grade
                 )));
             }
             let expected = value.as_ref().map(toml_to_json);
-            // Every object the target selects must satisfy the assertion.
+            // Every object the target selects must satisfy the assertion (with `any`, one).
+            let mut failures = Vec::new();
             for obj in &objects {
                 let found = path::select(obj, &segments);
-                if let Err(why) = assert_values(&found, *op, expected.as_ref())? {
-                    return Ok(Outcome::fail(format!(
-                        "{}/{}: `{p}`: {why}",
-                        resource,
-                        name_of(obj)
-                    )));
+                match assert_values(&found, *op, expected.as_ref())? {
+                    Ok(()) if *any => {
+                        return Ok(Outcome::pass(format!(
+                            "{}/{}: `{p}` is as expected",
+                            resource,
+                            name_of(obj)
+                        )));
+                    }
+                    Ok(()) => {}
+                    Err(why) if *any => failures.push(format!("{}: {why}", name_of(obj))),
+                    Err(why) => {
+                        return Ok(Outcome::fail(format!(
+                            "{}/{}: `{p}`: {why}",
+                            resource,
+                            name_of(obj)
+                        )));
+                    }
                 }
+            }
+            if *any {
+                let whom = what.strip_prefix("any ").unwrap_or(&what);
+                return Ok(Outcome::fail(format!(
+                    "no {whom} has `{p}` as expected ({})",
+                    failures.join("; ")
+                )));
             }
             Ok(Outcome::pass(format!("{what}: `{p}` is as expected")))
         }

@@ -10,6 +10,9 @@ use crate::registry::ids;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// The one provisioner that runs in the sandbox, as in kind (`rancher.io/local-path`).
+pub const LOCAL_PATH: &str = "rancher.io/local-path";
+
 /// The provisioner name that never provisions (static local volumes).
 pub const NO_PROVISIONER: &str = "kubernetes.io/no-provisioner";
 

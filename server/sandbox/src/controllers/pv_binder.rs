@@ -238,6 +238,13 @@ impl PvBinder {
             SOURCE,
         );
         }
+        // NB: like a kind cluster, the only provisioner running is local-path. A class naming
+        // any other (a cloud CSI driver copied from an example) leaves the claim Pending with
+        // the ExternalProvisioning event above, as on a cluster where that driver is missing.
+        if prov != provisioner::LOCAL_PATH {
+            self.provisioning_since.remove(key);
+            return Requeue::Done;
+        }
         // Like local-path's helper pod, provisioning takes a moment at a lifelike pace.
         let delay = cx.cluster().pace().delay(Duration::from_secs(2));
         let since = *self

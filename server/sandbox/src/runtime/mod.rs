@@ -22,7 +22,7 @@ mod streams_backend;
 pub(crate) mod system_pods;
 pub mod volumes;
 
-pub use node_ops::NodeError;
+pub use node_ops::{NodeError, POWER_ANNOTATION};
 pub(crate) use streams_backend::RuntimeStreams;
 
 use crate::controllers::{Controller, Manager};
