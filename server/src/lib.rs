@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod commands;
 pub mod labs;
 mod learner;
+pub mod live;
 mod router;
 mod routes;
 pub mod site;

@@ -14,7 +14,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::state::AppState;
-use crate::{labs, learner, routes, terminal};
+use crate::{labs, learner, live, routes, terminal};
 
 /// Builds the whole application router for `state`.
 pub fn router(state: AppState) -> Router {
@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router {
     // middleware runs before the pages and server functions that read the learner.
     Router::new()
         .route("/healthz", get(routes::health::healthz))
+        .route("/api/cluster/watch", get(live::route::watch))
         .route("/api/labs/{slug}/events", get(labs::events::lab_events))
         .route("/api/terminal", get(terminal::route::terminal))
         .leptos_routes_with_context(

@@ -12,7 +12,7 @@ use futures::StreamExt as _;
 use kubedojo_server::site::Site;
 use kubedojo_tests::{TestServer, site_root};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
 pub(crate) const WAIT: Duration = Duration::from_secs(20);
 
 /// A headless Chromium with its own profile, closed on drop of the handler task.

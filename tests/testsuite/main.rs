@@ -1,9 +1,11 @@
 //! The workspace's integration tests: one binary, one module per feature.
 
 mod browser;
+mod browser_picture;
 mod browser_terminal;
 mod labs;
 mod lessons;
+mod picture_stream;
 mod progress;
 mod quiz;
 mod terminal;

@@ -6,6 +6,7 @@ pub mod api;
 mod follow;
 pub mod model;
 mod panel;
+pub mod picture;
 #[cfg(feature = "ssr")]
 pub mod service;
 mod tasks;

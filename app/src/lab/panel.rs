@@ -11,6 +11,7 @@ use super::api::{
     CheckLab, ResetLab, RevealHint, RunLabAction, SetLabPace, ShowSolution, StartLab, get_lab,
 };
 use super::model::{ClusterState, LabView, PaceView, StepState, TimelineKind};
+use super::picture::{ClusterPicture, ObjectRef};
 use super::tasks::TaskList;
 use super::terminal::Terminal;
 
@@ -70,6 +71,8 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
         act,
         pace,
     };
+    // The object clicked in the picture (the panel offers actions for it).
+    let selected = RwSignal::new(None::<ObjectRef>);
     view! {
         <aside id="lab" class="lab-panel" aria-labelledby="lab-panel-title" data-lab=slug>
             <header class="lab-panel-header">
@@ -98,7 +101,9 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
                     }
                 }}
             </Suspense>
-            <section class="lab-picture" aria-label="Cluster picture"></section>
+            <section class="lab-picture" aria-label="Cluster picture">
+                <ClusterPicture selected=selected />
+            </section>
             <section class="lab-terminal" aria-label="Terminal">
                 <Terminal />
             </section>
