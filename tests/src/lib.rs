@@ -85,3 +85,34 @@ impl TestServer {
         self.db_dir
     }
 }
+
+/// An HTTP client that keeps cookies (so it is one learner) and gives up after `timeout`.
+///
+/// # Errors
+/// When the TLS backend cannot be set up.
+pub fn learner_client(timeout: std::time::Duration) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(timeout)
+        .cookie_store(true)
+        .build()?)
+}
+
+/// Calls a server function the way a form does (form-encoded, JSON answer) and returns the
+/// status and body.
+///
+/// # Errors
+/// When the request cannot be sent or its body read.
+pub async fn post_form(
+    client: &reqwest::Client,
+    server: &TestServer,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> anyhow::Result<(u16, String)> {
+    let response = client
+        .post(server.url(&format!("/api/{endpoint}")))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await?;
+    Ok((response.status().as_u16(), response.text().await?))
+}

@@ -505,7 +505,7 @@ async fn end_of_lesson_quiz_gives_immediate_feedback_and_reorders_in_place() -> 
 }
 
 /// Saves a screenshot of the page under `target/test-artifacts/` (kept as a test artifact).
-async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
+pub(crate) async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
     let dir = kubedojo_tests::workspace_root().join("target/test-artifacts");
     std::fs::create_dir_all(&dir)?;
     page.save_screenshot(
@@ -519,7 +519,7 @@ async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
 }
 
 /// The learner id the browser got from the server (its `kubedojo_learner` cookie).
-async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
+pub(crate) async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
     page.get_cookies()
         .await?
         .into_iter()

@@ -4,12 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use chromiumoxide::Page;
-use chromiumoxide::page::ScreenshotParams;
 use kubedojo_tests::{TestServer, workspace_root};
 
-use crate::browser::{Chromium, require_built_site, wait_for_hydration, wait_until};
+use crate::browser::{
+    Chromium, learner_cookie, require_built_site, wait_for_hydration, wait_until,
+};
 
 const LESSON: &str = "02-bare-pod-data-loss";
 /// kubectl round trips against the sandbox are fast; a pod becoming Ready takes a little longer.
@@ -49,24 +50,11 @@ async fn run(page: &Page, line: &str) -> anyhow::Result<String> {
     }
 }
 
+/// A screenshot with the terminal in view.
 async fn screenshot(page: &Page, name: &str) -> anyhow::Result<()> {
-    let dir = workspace_root().join("target/test-artifacts");
-    std::fs::create_dir_all(&dir)?;
     page.evaluate("document.querySelector('.lab-terminal')?.scrollIntoView({block: 'center'})")
         .await?;
-    page.save_screenshot(ScreenshotParams::builder().build(), dir.join(name))
-        .await
-        .with_context(|| format!("screenshot {name}"))?;
-    Ok(())
-}
-
-async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
-    page.get_cookies()
-        .await?
-        .into_iter()
-        .find(|c| c.name == "kubedojo_learner")
-        .map(|c| c.value)
-        .context("the page set no kubedojo_learner cookie")
+    crate::browser::screenshot(page, name).await
 }
 
 #[tokio::test]
@@ -90,7 +78,7 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
         !loaded,
         "xterm.js must not load before the terminal is opened"
     );
-    screenshot(&page, "terminal-1-lesson.png").await?;
+    screenshot(&page, "terminal-1-lesson").await?;
     // Blocks of kubectl commands offer "Run" where there is a terminal.
     let run_buttons: u32 = page
         .evaluate("document.querySelectorAll('.lesson-body .code-block .run').length")
@@ -117,7 +105,7 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
         pods.contains("No resources found in default namespace."),
         "{pods}"
     );
-    screenshot(&page, "terminal-2-get-pods.png").await?;
+    screenshot(&page, "terminal-2-get-pods").await?;
 
     let manifests = workspace_root()
         .join("lessons")
@@ -135,7 +123,7 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
     )
     .await?;
     assert!(ready.contains("pod/mysql condition met"), "{ready}");
-    screenshot(&page, "terminal-3-mysql-ready.png").await?;
+    screenshot(&page, "terminal-3-mysql-ready").await?;
 
     // -it: kubectl exec on the PTY, like a learner at a real terminal.
     let sql = "CREATE DATABASE shop; CREATE TABLE shop.orders (id INT); \
@@ -153,7 +141,7 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
             .any(|l| l.trim().trim_matches('|').trim() == "3"),
         "expected a count of 3:\n{count}"
     );
-    screenshot(&page, "terminal-4-mysql-count.png").await?;
+    screenshot(&page, "terminal-4-mysql-count").await?;
 
     // Not a shell: other programs are refused with a reason.
     let refused = run(&page, "ls").await?;
@@ -203,7 +191,7 @@ async fn run_button_opens_the_terminal_and_types_the_blocks_commands() -> anyhow
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    screenshot(&page, "terminal-5-run-button.png").await?;
+    screenshot(&page, "terminal-5-run-button").await?;
     chromium.close().await;
     Ok(())
 }

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
+use kubedojo_tests::post_form as call;
 use kubedojo_tests::{TestServer, workspace_root};
 use serde_json::Value;
 
@@ -13,25 +14,7 @@ const LAB: &str = "02-bare-pod-data-loss";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .cookie_store(true)
-        .build()?)
-}
-
-async fn call(
-    client: &reqwest::Client,
-    server: &TestServer,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> anyhow::Result<(u16, String)> {
-    let response = client
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await?;
-    Ok((response.status().as_u16(), response.text().await?))
+    kubedojo_tests::learner_client(Duration::from_secs(120))
 }
 
 async fn view(

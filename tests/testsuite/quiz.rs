@@ -7,30 +7,13 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 use kubedojo_course::{Answer, Question, QuestionKind};
 use kubedojo_tests::TestServer;
+use kubedojo_tests::post_form as post;
 use serde_json::Value;
 
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 fn client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .cookie_store(true)
-        .build()?)
-}
-
-async fn post(
-    client: &reqwest::Client,
-    server: &TestServer,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> anyhow::Result<(u16, String)> {
-    let response = client
-        .post(server.url(&format!("/api/{endpoint}")))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await?;
-    Ok((response.status().as_u16(), response.text().await?))
+    kubedojo_tests::learner_client(TIMEOUT)
 }
 
 async fn answer(

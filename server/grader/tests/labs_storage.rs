@@ -2,23 +2,8 @@
 //! sandbox cluster: the reference solution passes, and every declared realistic mistake fails
 //! with its diagnosis.
 
+#[macro_use]
 mod support;
-
-use support::{mistakes_fail_with_diagnosis, solution_passes};
-
-macro_rules! lab_task {
-    ($pass:ident, $fail:ident, $slug:literal, $task:literal) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $pass() {
-            solution_passes($slug, $task).await;
-        }
-
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $fail() {
-            mistakes_fail_with_diagnosis($slug, $task).await;
-        }
-    };
-}
 
 const L07: &str = "07-statefulsets";
 const L10: &str = "10-volume-types";

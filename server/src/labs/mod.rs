@@ -325,14 +325,12 @@ impl LabService {
                 what: "task",
                 id: task.clone(),
             })?;
-        let progress = self.progress.clone();
-        let slug_for_store = slug.clone();
-        tokio::task::spawn_blocking(move || {
-            progress.reveal_lab_hint(learner, &slug_for_store, &task, available)
+        self.write("the hint", move |progress| {
+            progress
+                .reveal_lab_hint(learner, &slug, &task, available)
+                .map(drop)
         })
-        .await
-        .map_err(|e| LabError::Failed(format!("the hint could not be saved: {e}")))?
-        .map_err(|e| LabError::Failed(format!("the hint could not be saved: {e}")))?;
+        .await?;
         session.publish();
         Ok(session.view())
     }
@@ -350,16 +348,26 @@ impl LabService {
                 id: task,
             });
         }
-        let progress = self.progress.clone();
-        let slug_for_store = slug.clone();
-        tokio::task::spawn_blocking(move || {
-            progress.show_lab_solution(learner, &slug_for_store, &task)
+        self.write("the solution", move |progress| {
+            progress.show_lab_solution(learner, &slug, &task)
         })
-        .await
-        .map_err(|e| LabError::Failed(format!("the solution could not be saved: {e}")))?
-        .map_err(|e| LabError::Failed(format!("the solution could not be saved: {e}")))?;
+        .await?;
         session.publish();
         Ok(session.view())
+    }
+
+    /// A write to the progress store, off the async threads (it may wait for a checkpoint).
+    async fn write(
+        &self,
+        what: &str,
+        f: impl FnOnce(&ProgressStore) -> Result<(), kubedojo_progress::Error> + Send + 'static,
+    ) -> Result<(), LabError> {
+        let progress = self.progress.clone();
+        match tokio::task::spawn_blocking(move || f(&progress)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(LabError::Failed(format!("{what} could not be saved: {e}"))),
+            Err(e) => Err(LabError::Failed(format!("{what} could not be saved: {e}"))),
+        }
     }
 
     async fn set_pace(

@@ -4,6 +4,23 @@
 #![allow(dead_code)]
 
 use kubedojo_grader::{Grader, LabInstance, LabSource, Task, TaskResult};
+
+/// Two tests for one task of a lab: its reference solution passes, and every declared mistake
+/// fails with its diagnosis.
+#[allow(unused_macros)]
+macro_rules! lab_task {
+    ($pass:ident, $fail:ident, $slug:literal, $task:literal) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $pass() {
+            support::solution_passes($slug, $task).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $fail() {
+            support::mistakes_fail_with_diagnosis($slug, $task).await;
+        }
+    };
+}
 use kubedojo_sandbox::{Sandbox, TlsListener};
 use std::path::PathBuf;
 use std::time::Duration;
