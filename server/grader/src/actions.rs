@@ -416,8 +416,28 @@ impl Grader {
             if let Some(a) = &step.action {
                 self.run_action(lab, a).await?;
             }
+            if let Some(w) = &step.wait {
+                self.wait_for(w).await?;
+            }
         }
         Ok(())
+    }
+
+    /// Waits (bounded) until `w.path` of the named object equals `w.equals`.
+    async fn wait_for(&self, w: &crate::model::WaitFor) -> Result<(), GraderError> {
+        let what = format!("{}/{} {} = {}", w.resource, w.name, w.path, w.equals);
+        self.report("solution", format!("waiting for {what}"));
+        self.wait(&what, || async {
+            let found = self
+                .view
+                .find(&w.resource, w.namespace.as_deref(), Some(&w.name), None)
+                .await?;
+            Ok(found
+                .iter()
+                .any(|o| crate::path::str_at(o, &w.path) == Some(w.equals.as_str()))
+                .then_some(()))
+        })
+        .await
     }
 
     /// Applies a task's reference solution.

@@ -80,6 +80,22 @@ pub struct Step {
     /// The id of one of the lab's actions.
     #[serde(default)]
     pub action: Option<String>,
+    /// Wait (bounded) until an object's field has a value, as `kubectl wait --for=jsonpath`
+    /// does: a learner looks before moving on, and so must the machine.
+    #[serde(default)]
+    pub wait: Option<WaitFor>,
+}
+
+/// `kubectl wait --for=jsonpath='{.<path>}'=<equals> <resource>/<name>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitFor {
+    pub resource: String,
+    pub name: String,
+    #[serde(default)]
+    pub namespace: Option<String>,
+    pub path: String,
+    pub equals: String,
 }
 
 /// A realistic wrong solution.

@@ -402,12 +402,21 @@ fn step_problem(step: &Step, actions: &BTreeSet<&str>) -> Option<String> {
         step.apply.is_some(),
         step.delete.is_some(),
         step.action.is_some(),
+        step.wait.is_some(),
     ]
     .iter()
     .filter(|b| **b)
     .count();
     if set != 1 {
-        return Some("a step needs exactly one of `apply`, `delete` or `action`".into());
+        return Some("a step needs exactly one of `apply`, `delete`, `action` or `wait`".into());
+    }
+    if let Some(w) = &step.wait {
+        if kinds::lookup(&w.resource).is_none() {
+            return Some(format!("wait: unknown resource `{}`", w.resource));
+        }
+        if let Err(e) = crate::path::parse(&w.path) {
+            return Some(format!("wait: path `{}`: {e}", w.path));
+        }
     }
     match &step.action {
         Some(a) if !actions.contains(a.as_str()) => {
@@ -636,6 +645,48 @@ any = true
         assert!(
             got.iter()
                 .any(|p| p.contains("check `field`: needs `name` or `selector`")),
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_wait_step_names_a_known_resource_and_a_valid_path() {
+        let lab = |wait: &str| {
+            format!(
+                r#"
+title = "t"
+[[tasks]]
+id = "a"
+title = "A"
+instructions = "x"
+hints = ["h"]
+[[tasks.solution]]
+apply = "manifests/pod.yaml"
+[[tasks.solution]]
+wait = {wait}
+[[tasks.checks]]
+kind = "exists"
+resource = "Pod"
+name = "p"
+"#
+            )
+        };
+        let files = [("manifests/pod.yaml", POD)];
+        let good = r#"{ resource = "Pod", name = "p", path = "status.phase", equals = "Running" }"#;
+        assert_eq!(problems(&lab(good), &files), Vec::<String>::new());
+        let kind =
+            r#"{ resource = "Pood", name = "p", path = "status.phase", equals = "Running" }"#;
+        let got = problems(&lab(kind), &files);
+        assert!(
+            got.iter()
+                .any(|p| p.contains("wait: unknown resource `Pood`")),
+            "{got:#?}"
+        );
+        let path =
+            r#"{ resource = "Pod", name = "p", path = "status..phase", equals = "Running" }"#;
+        let got = problems(&lab(path), &files);
+        assert!(
+            got.iter().any(|p| p.contains("wait: path `status..phase`")),
             "{got:#?}"
         );
     }

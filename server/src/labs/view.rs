@@ -66,7 +66,7 @@ pub(crate) fn diagnosis(result: &TaskResult) -> Option<DiagnosisView> {
 fn solution(lab: &LabInstance, task: &Task) -> Vec<SolutionStep> {
     task.solution
         .iter()
-        .map(|step| {
+        .filter_map(|step| {
             let action = step.action.as_ref().and_then(|id| {
                 lab.lab
                     .actions
@@ -83,7 +83,8 @@ fn solution(lab: &LabInstance, task: &Task) -> Vec<SolutionStep> {
                 .apply
                 .as_deref()
                 .and_then(|file| lab.manifest_text(file).ok());
-            SolutionStep { command, manifest }
+            // A machine-only step (a second `wait` after one `kubectl wait`) shows nothing.
+            (command.is_some() || manifest.is_some()).then_some(SolutionStep { command, manifest })
         })
         .collect()
 }
