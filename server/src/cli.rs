@@ -81,6 +81,19 @@ pub struct ServeArgs {
     /// as on a real cluster) or `instant`; each learner can switch in the lab panel.
     #[arg(long, default_value = "lifelike")]
     pub pace: kubedojo_sandbox::Pace,
+    /// The secret that unlocks /instructor (workshops). Without it a random one is made and
+    /// printed at start.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "KUBEDOJO_INSTRUCTOR_TOKEN",
+        hide_env_values = true
+    )]
+    pub instructor_token: Option<String>,
+    /// The URL learners open to reach this server, for workshop join links and QR codes
+    /// (default: http://<addr>; set it when serving on 0.0.0.0, e.g. http://10.0.0.5:3000).
+    #[arg(long, value_name = "URL", env = "KUBEDOJO_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

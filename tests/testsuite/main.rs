@@ -9,3 +9,4 @@ mod picture_stream;
 mod progress;
 mod quiz;
 mod terminal;
+mod workshops;

@@ -114,6 +114,18 @@ fn member_from(row: &Row<'_>) -> rusqlite::Result<MemberRecord> {
 }
 
 impl ProgressStore {
+    /// A number that changes whenever anything was written (SQLite's `data_version`, as seen
+    /// by the reading connection): live views poll it to know when to recompute.
+    ///
+    /// # Errors
+    /// On a database error.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .reader
+            .lock()
+            .pragma_query_value(None, "data_version", |row| row.get(0))?)
+    }
+
     /// The secret called `name`, made by `generate` the first time it is asked for.
     ///
     /// # Errors
@@ -487,6 +499,19 @@ mod tests {
         let activity = store.workshop_activity(&w).expect("activity");
         assert_eq!(activity.len(), 1);
         assert_eq!(activity[0].attempts, 3, "two verdicts and an action");
+    }
+
+    #[test]
+    fn the_data_version_moves_on_every_write() {
+        let store = ProgressStore::in_memory().expect("store");
+        let before = store.data_version().expect("version");
+        assert_eq!(
+            store.data_version().expect("version"),
+            before,
+            "reads change nothing"
+        );
+        workshop(&store, 1);
+        assert_ne!(store.data_version().expect("version"), before);
     }
 
     #[test]
