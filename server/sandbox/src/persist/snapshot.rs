@@ -5,11 +5,11 @@
 use super::files::{decode_framed, encode_framed};
 use super::{PersistError, Result};
 use crate::registry::{self, ResourceId};
+use crate::store::Objects;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 /// A reloaded snapshot.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +47,7 @@ fn resource_key(res: ResourceId) -> String {
 /// them) at resourceVersion `rv`.
 pub fn encode_snapshot(
     rv: u64,
-    objects: &[(ResourceId, Vec<Arc<Value>>)],
+    objects: &[Objects],
     next_cluster_ip: u32,
     next_node_port: u32,
 ) -> Vec<u8> {

@@ -6,9 +6,9 @@ use super::manifest::Manifest;
 use super::snapshot::encode_snapshot;
 use super::{DEBOUNCE, MANIFEST_FILE, Result, SNAPSHOT_FILE, write_atomically};
 use crate::cluster::{Cluster, ClusterState};
-use crate::registry::ResourceId;
+use crate::store::Objects;
 use parking_lot::Mutex;
-use serde_json::Value;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -36,7 +36,7 @@ pub(crate) struct Job {
 
 struct SnapshotJob {
     rv: u64,
-    objects: Vec<(ResourceId, Vec<Arc<Value>>)>,
+    objects: Vec<Objects>,
     next_cluster_ip: u32,
     next_node_port: u32,
 }

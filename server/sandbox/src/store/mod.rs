@@ -60,6 +60,9 @@ pub struct Expired {
 
 type Key = (String, String);
 
+/// Every object of one kind, as [`Store::snapshot`] returns them.
+pub type Objects = (ResourceId, Vec<Arc<Value>>);
+
 /// A live feed of committed changes (all kinds, all namespaces) for watchers and controllers.
 pub type Subscription = broadcast::Receiver<Arc<Event>>;
 
@@ -319,7 +322,7 @@ impl Store {
     /// Every object of every kind (grouped by resource, kinds without objects left out) and
     /// the resourceVersion they are consistent at, for a persistent snapshot. Cheap: the
     /// objects are shared, not copied, and the read lock is held only while collecting them.
-    pub fn snapshot(&self) -> (u64, Vec<(ResourceId, Vec<Arc<Value>>)>) {
+    pub fn snapshot(&self) -> (u64, Vec<Objects>) {
         let inner = self.inner.read();
         let objects = inner
             .objects
