@@ -62,6 +62,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     reaper.abort();
     workshop_reaper.abort();
+    clusters.backend().persist_all();
     if args.cleanup_on_exit {
         let n = clusters.cleanup_all().await?;
         tracing::info!(
@@ -97,13 +98,24 @@ const REAP_EVERY: Duration = Duration::from_secs(60);
 /// # Errors
 /// One sentence naming what is wrong with the kubeconfig, the server or its permissions.
 pub async fn open_clusters(args: &ServeArgs) -> anyhow::Result<Arc<LearnerClusters>> {
+    let data_dir = args.data_dir();
     let backend = Backend::open(
         args.kubeconfig.as_deref(),
         args.context.as_deref(),
         args.pace,
+        Some(&data_dir),
     )
     .await
     .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
-    tracing::info!(backend = ?backend.kind(), "learner clusters ready");
-    Ok(LearnerClusters::new(backend, args.learner_ttl))
+    let clusters = LearnerClusters::new(backend, args.learner_ttl);
+    let started = std::time::Instant::now();
+    let adopted = clusters.adopt_existing().await;
+    tracing::info!(
+        backend = ?clusters.backend().kind(),
+        data_dir = %data_dir.display(),
+        adopted,
+        took_ms = started.elapsed().as_millis(),
+        "learner clusters ready"
+    );
+    Ok(clusters)
 }
