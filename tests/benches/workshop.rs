@@ -1,9 +1,10 @@
 //! A workshop at full size, over loopback HTTP against the real server (issue 9's load test):
 //! the instructor signs in and creates a workshop on the lesson 2 lab; LEARNERS simulated
-//! learners (default 200) join with the code, start the lab (a sandbox cluster each) and put the
-//! bare mysql pod in it; then for LOAD_SECS every learner, every ACT_EVERY seconds, either
-//! presses "check now" or inserts rows (alternating), while the instructor follows the live grid
-//! and, halfway, broadcasts "delete pod mysql" to the whole room.
+//! learners (default 200) join with the code, start the lab (a sandbox cluster each) and apply
+//! the mysql Deployment with a PVC; then for LOAD_SECS every learner, every ACT_EVERY seconds,
+//! either presses "check now" or inserts rows (alternating), while the instructor follows the
+//! live grid and, halfway, broadcasts "delete the mysql pod" to the whole room (the Deployment
+//! brings a new pod back, with the rows, and the learners carry on).
 //!
 //! Prints errors (goal 0), join/start/check/action latencies (p50/p99), the broadcast's
 //! completion time and outcome, grid messages received, CPU use and resident memory.
@@ -26,7 +27,8 @@ use serde_json::Value;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const LAB: &str = "02-bare-pod-data-loss";
-const BARE_POD: &str = include_str!("../../lessons/02-bare-pod-data-loss/manifests/bare-pod.yaml");
+const DEPLOYMENT: &str =
+    include_str!("../../lessons/02-bare-pod-data-loss/manifests/deployment-pvc.yaml");
 /// How long one request may take before it counts as an error.
 const REQUEST_LIMIT: Duration = Duration::from_secs(60);
 
@@ -62,6 +64,9 @@ async fn call(
 struct Latencies {
     check: Vec<Duration>,
     action: Vec<Duration>,
+    /// 409 "the lab is busy": the learner pressed a button while the instructor's broadcast
+    /// was working on their cluster (the page says so and the learner presses again).
+    busy: u32,
     errors: Vec<String>,
 }
 
@@ -175,7 +180,7 @@ async fn run() -> anyhow::Result<()> {
     );
     report("join", &mut join_times);
 
-    // Everyone starts the lab; the view says when the cluster is ready; then the bare pod.
+    // Everyone starts the lab; the view says when the cluster is ready; then the Deployment.
     let started = Instant::now();
     let starts: Vec<anyhow::Result<Duration>> = futures::stream::iter(room.iter())
         .map(|l| {
@@ -193,7 +198,7 @@ async fn run() -> anyhow::Result<()> {
                     }
                 }
                 let ready = t.elapsed();
-                server.clusters.apply(&l.id.to_string(), BARE_POD).await?;
+                server.clusters.apply(&l.id.to_string(), DEPLOYMENT).await?;
                 Ok(ready)
             }
         })
@@ -250,7 +255,10 @@ async fn run() -> anyhow::Result<()> {
                 let (endpoint, form): (&str, Vec<(&str, &str)>) = if round % 2 == 0 {
                     ("lab-check", vec![("slug", LAB)])
                 } else {
-                    ("lab-action", vec![("slug", LAB), ("action", "insert-bare")])
+                    (
+                        "lab-action",
+                        vec![("slug", LAB), ("action", "insert-persistent")],
+                    )
                 };
                 let t = Instant::now();
                 let outcome = http
@@ -262,19 +270,21 @@ async fn run() -> anyhow::Result<()> {
                     .send()
                     .await;
                 let took = t.elapsed();
-                let mut lat = latencies.lock();
-                match outcome {
-                    Ok(r) if r.status().is_success() => {
-                        if round % 2 == 0 {
-                            lat.check.push(took);
-                        } else {
-                            lat.action.push(took);
+                {
+                    let mut lat = latencies.lock();
+                    match outcome {
+                        Ok(r) if r.status().is_success() => {
+                            if round % 2 == 0 {
+                                lat.check.push(took);
+                            } else {
+                                lat.action.push(took);
+                            }
                         }
+                        Ok(r) if r.status() == reqwest::StatusCode::CONFLICT => lat.busy += 1,
+                        Ok(r) => lat.errors.push(format!("{endpoint}: {}", r.status())),
+                        Err(e) => lat.errors.push(format!("{endpoint}: {e}")),
                     }
-                    Ok(r) => lat.errors.push(format!("{endpoint}: {}", r.status())),
-                    Err(e) => lat.errors.push(format!("{endpoint}: {e}")),
                 }
-                drop(lat);
                 round += 1;
                 tokio::time::sleep(act_every.saturating_sub(took)).await;
             }
@@ -289,7 +299,11 @@ async fn run() -> anyhow::Result<()> {
         &server,
         &teacher,
         "instructor-chaos",
-        &[("id", &workshop), ("lab", LAB), ("action", "delete-bare")],
+        &[
+            ("id", &workshop),
+            ("lab", LAB),
+            ("action", "delete-persistent"),
+        ],
     )
     .await?;
     let broadcast_took = t.elapsed();
@@ -302,9 +316,10 @@ async fn run() -> anyhow::Result<()> {
 
     let mut lat = std::mem::take(&mut *latencies.lock());
     println!(
-        "load: {} checks, {} actions, {} errors (goal 0); CPU {:.0}% of one core; RSS {:.0} MiB",
+        "load: {} checks, {} actions, {} busy during the broadcast, {} errors (goal 0); CPU {:.0}% of one core; RSS {:.0} MiB",
         lat.check.len(),
         lat.action.len(),
+        lat.busy,
         lat.errors.len(),
         cpu * 100.0,
         rss_mib()
@@ -315,7 +330,7 @@ async fn run() -> anyhow::Result<()> {
     report("check now (with probes)", &mut lat.check);
     report("action: insert rows", &mut lat.action);
     println!(
-        "chaos \"delete pod mysql\" to {learners}: {:.0} ms end to end (server: {} ms); succeeded {}, skipped {}, failed {}",
+        "chaos \"delete the mysql pod\" to {learners}: {:.0} ms end to end (server: {} ms); succeeded {}, skipped {}, failed {}",
         ms(broadcast_took),
         report_json["took_ms"],
         report_json["succeeded"],
