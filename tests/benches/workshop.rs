@@ -2,7 +2,8 @@
 //! the instructor signs in and creates a workshop on the lesson 2 lab; LEARNERS simulated
 //! learners (default 200) join with the code, start the lab (a sandbox cluster each) and apply
 //! the mysql Deployment with a PVC; then for LOAD_SECS every learner, every ACT_EVERY seconds,
-//! either presses "check now" or inserts rows (alternating), while the instructor follows the
+//! inserts rows, and every CHECK_EVERY-th time presses "check now" instead (a check runs the
+//! lab's probes, which restart the learner's mysql pod to prove the data survives), while the instructor follows the
 //! live grid and, halfway, broadcasts "delete the mysql pod" to the whole room (the Deployment
 //! brings a new pod back, with the rows, and the learners carry on).
 //!
@@ -89,13 +90,14 @@ async fn run() -> anyhow::Result<()> {
     let learners = usize::try_from(env_number("LEARNERS", 200))?;
     let load_secs = env_number("LOAD_SECS", 60);
     let act_every = Duration::from_secs(env_number("ACT_EVERY", 10));
+    let check_every = env_number("CHECK_EVERY", 6).max(1);
     let profile = if cfg!(debug_assertions) {
         "debug"
     } else {
         "release"
     };
     println!(
-        "workshop bench ({profile}): {learners} learners, {load_secs} s of load, one act every {act_every:?} each"
+        "workshop bench ({profile}): {learners} learners, {load_secs} s of load, one act every {act_every:?} each, every {check_every}th a check"
     );
     let server = TestServer::start().await?;
     let http = reqwest::Client::builder()
@@ -252,7 +254,8 @@ async fn run() -> anyhow::Result<()> {
             tokio::time::sleep(offset).await;
             let mut round = 0u64;
             while Instant::now() < deadline {
-                let (endpoint, form): (&str, Vec<(&str, &str)>) = if round % 2 == 0 {
+                let checking = round % check_every == 0;
+                let (endpoint, form): (&str, Vec<(&str, &str)>) = if checking {
                     ("lab-check", vec![("slug", LAB)])
                 } else {
                     (
@@ -274,7 +277,7 @@ async fn run() -> anyhow::Result<()> {
                     let mut lat = latencies.lock();
                     match outcome {
                         Ok(r) if r.status().is_success() => {
-                            if round % 2 == 0 {
+                            if checking {
                                 lat.check.push(took);
                             } else {
                                 lat.action.push(took);
@@ -337,6 +340,14 @@ async fn run() -> anyhow::Result<()> {
         report_json["skipped"],
         report_json["failed"].as_array().map_or(0, Vec::len)
     );
+    for failure in report_json["failed"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(3)
+    {
+        println!("  failed: {failure}");
+    }
     println!(
         "grid stream: {} messages, {:.1} KiB",
         grid_messages.load(Ordering::Relaxed),

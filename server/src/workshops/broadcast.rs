@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use kubedojo_app::lab::service::LabError;
@@ -15,6 +15,10 @@ use crate::cluster::LearnerClusters;
 
 /// How many learners a broadcast works on at the same time.
 const CONCURRENCY: usize = 16;
+/// A learner's lab may be busy (their own action or check is running): the broadcast waits for
+/// it, polling, for at most this long before reporting it as a failure.
+const BUSY_PATIENCE: Duration = Duration::from_secs(60);
+const BUSY_POLL: Duration = Duration::from_millis(250);
 
 enum Outcome {
     Done,
@@ -30,7 +34,7 @@ pub async fn run<F, Fut>(
     f: F,
 ) -> BroadcastReport
 where
-    F: Fn(LearnerId) -> Fut,
+    F: Fn(LearnerId) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = Result<(), LabError>> + Send + 'static,
 {
     let started = Instant::now();
@@ -39,17 +43,23 @@ where
     let work: Vec<_> = members
         .into_iter()
         .map(|m| {
-            let work = f(m.learner);
+            let f = f.clone();
             let clusters = clusters.clone();
             async move {
                 if clusters.cluster_for(&m.learner.to_string()).await.is_none() {
                     return (m.display_name, Outcome::Skipped);
                 }
-                let outcome = match work.await {
-                    Ok(()) => Outcome::Done,
-                    // The learner has a cluster but not this lab running: nothing to break.
-                    Err(LabError::NoCluster) => Outcome::Skipped,
-                    Err(e) => Outcome::Failed(e.to_string()),
+                let deadline = Instant::now() + BUSY_PATIENCE;
+                let outcome = loop {
+                    match f(m.learner).await {
+                        Ok(()) => break Outcome::Done,
+                        // The learner has a cluster but not this lab running: nothing to break.
+                        Err(LabError::NoCluster) => break Outcome::Skipped,
+                        Err(LabError::Busy(_)) if Instant::now() < deadline => {
+                            tokio::time::sleep(BUSY_POLL).await;
+                        }
+                        Err(e) => break Outcome::Failed(e.to_string()),
+                    }
                 };
                 (m.display_name, outcome)
             }

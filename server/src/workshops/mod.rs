@@ -609,10 +609,13 @@ impl WorkshopBackend for WorkshopService {
                 &self.0.clusters,
                 members,
                 format!("{label} ({})", info.title),
-                |learner| {
+                {
                     let labs = self.0.labs.clone();
                     let (lab, action) = (lab.clone(), action.clone());
-                    async move { labs.action(learner, lab, action).await.map(|_| ()) }
+                    move |learner| {
+                        let (labs, lab, action) = (labs.clone(), lab.clone(), action.clone());
+                        async move { labs.action(learner, lab, action).await.map(|_| ()) }
+                    }
                 },
             )
             .await;
@@ -671,8 +674,10 @@ impl WorkshopBackend for WorkshopService {
                     )
                 })
                 .collect();
-            let report = broadcast::run(&self.0.clusters, members, what, |learner| {
-                let labs = self.0.labs.clone();
+            let labs_by_learner = Arc::new(labs_by_learner);
+            let labs = self.0.labs.clone();
+            let report = broadcast::run(&self.0.clusters, members, what, move |learner| {
+                let labs = labs.clone();
                 let lab = labs_by_learner.get(&learner).cloned().unwrap_or_default();
                 async move { labs.reset(learner, lab).await.map(|_| ()) }
             })
