@@ -42,6 +42,7 @@ impl Server {
             .arg("--site-root")
             .arg(dir.join("site"))
             .args(["--pace", "instant"])
+            .args(["--instructor-token", INSTRUCTOR_TOKEN])
             .env("NO_COLOR", "1")
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -288,6 +289,28 @@ fn fake_site(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(pkg)
 }
 
+const INSTRUCTOR_TOKEN: &str = "restart-test-token";
+
+/// The instructor's view of the workshop's only learner.
+async fn grid_learner(
+    instructor: &reqwest::Client,
+    server: &Server,
+    workshop: &str,
+) -> anyhow::Result<Value> {
+    let view = post(
+        instructor,
+        server,
+        "instructor-workshop",
+        &[("id", workshop)],
+    )
+    .await?;
+    view["grid"]["learners"]
+        .as_array()
+        .and_then(|l| l.first())
+        .cloned()
+        .with_context(|| format!("no learner in the grid: {view}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_and_restart_brings_the_learners_cluster_and_rows_back() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
@@ -297,9 +320,43 @@ async fn kill_9_and_restart_brings_the_learners_cluster_and_rows_back() -> anyho
         .cookie_store(true)
         .build()?;
 
-    // First run: start the lab, apply the PVC solution, insert rows.
+    let instructor = reqwest::Client::builder()
+        .timeout(Duration::from_secs(120))
+        .cookie_store(true)
+        .build()?;
+
+    // First run: a workshop; the learner joins, starts the lab, applies the PVC solution,
+    // inserts rows.
     let mut first = Server::start(dir.path())?;
     first.wait_until_serving(&client).await?;
+    post(
+        &instructor,
+        &first,
+        "instructor-login",
+        &[("token", INSTRUCTOR_TOKEN)],
+    )
+    .await?;
+    let workshop = post(
+        &instructor,
+        &first,
+        "instructor-create",
+        &[
+            ("new[title]", "Restart"),
+            ("new[labs][0]", LAB),
+            ("new[capacity]", "5"),
+            ("new[duration_minutes]", "60"),
+        ],
+    )
+    .await?;
+    let workshop_id = workshop["id"].as_str().context("workshop id")?.to_string();
+    let code = workshop["code"].as_str().context("code")?.to_string();
+    post(
+        &client,
+        &first,
+        "workshop-join",
+        &[("code", &code), ("name", "Ada")],
+    )
+    .await?;
     post(&client, &first, "lab-start", &[("slug", LAB)]).await?;
     wait_for_view(&client, &first, "the lab to be ready", |v| {
         cluster_state(v) == "ready"
@@ -393,6 +450,13 @@ async fn kill_9_and_restart_brings_the_learners_cluster_and_rows_back() -> anyho
     assert_eq!(starts_after, 1, "the lab resumed instead of starting over");
     // Grading is attached again: a check runs instead of answering 409.
     post(&client, &second, "lab-check", &[("slug", LAB)]).await?;
+    // The workshop survived: the instructor's cookie still works, the learner is in the grid
+    // with their cluster, and still a member.
+    let ada = grid_learner(&instructor, &second, &workshop_id).await?;
+    assert_eq!(ada["name"], "Ada", "{ada}");
+    assert_eq!(ada["has_cluster"], true, "{ada}");
+    let mine = post(&client, &second, "workshop-membership", &[]).await?;
+    assert_eq!(mine["display_name"], "Ada", "{mine}");
     second.kill()?;
     let after = attempts(&dir.path().join("kubedojo.db"), learner)?;
     for a in &before {
