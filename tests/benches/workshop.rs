@@ -254,7 +254,7 @@ async fn run() -> anyhow::Result<()> {
             tokio::time::sleep(offset).await;
             let mut round = 0u64;
             while Instant::now() < deadline {
-                let checking = round % check_every == 0;
+                let checking = round.is_multiple_of(check_every);
                 let (endpoint, form): (&str, Vec<(&str, &str)>) = if checking {
                     ("lab-check", vec![("slug", LAB)])
                 } else {

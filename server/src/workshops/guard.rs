@@ -59,10 +59,10 @@ pub async fn same_origin(request: Request, next: Next) -> Response {
 
 fn is_same_origin(request: &Request) -> bool {
     let headers = request.headers();
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" || site == "same-site" {
-            return false;
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && (site == "cross-site" || site == "same-site")
+    {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;

@@ -31,10 +31,9 @@ fn error_response(error: &WorkshopError) -> Response {
     (status, error.to_string()).into_response()
 }
 
-fn require(session: Option<Extension<InstructorSession>>) -> Result<(), Response> {
-    session
-        .map(|_| ())
-        .ok_or_else(|| error_response(&WorkshopError::NotInstructor))
+/// The instructor's session, or the error every instructor route answers without one.
+fn require(session: Option<Extension<InstructorSession>>) -> Result<(), WorkshopError> {
+    session.map(|_| ()).ok_or(WorkshopError::NotInstructor)
 }
 
 /// `GET /api/instructor/workshops/{id}/events`: the whole [`InstructorView`] now and after
@@ -44,8 +43,8 @@ pub async fn events(
     session: Option<Extension<InstructorSession>>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = require(session) {
-        return r;
+    if let Err(e) = require(session) {
+        return error_response(&e);
     }
     let first = match workshops.instructor_view(&id).await {
         Ok(view) => view,
@@ -140,8 +139,8 @@ pub async fn learner_picture(
     session: Option<Extension<InstructorSession>>,
     Path((id, key)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = require(session) {
-        return r;
+    if let Err(e) = require(session) {
+        return error_response(&e);
     }
     match workshops.member(&id, &key) {
         Ok(member) => {
@@ -157,8 +156,8 @@ pub async fn export(
     session: Option<Extension<InstructorSession>>,
     Path((id, file)): Path<(String, String)>,
 ) -> Response {
-    if let Err(r) = require(session) {
-        return r;
+    if let Err(e) = require(session) {
+        return error_response(&e);
     }
     let (as_json, content_type) = match file.as_str() {
         "results.json" => (true, "application/json"),
