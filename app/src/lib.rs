@@ -16,6 +16,7 @@ pub mod quiz_model;
 pub mod quiz_service;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+mod sync_view;
 
 pub use app::{App, shell};
 
