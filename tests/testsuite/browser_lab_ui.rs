@@ -97,7 +97,13 @@ async fn start_to_ready_pod(
         Pace::Instant => INSTANT_BOUND,
         Pace::Lifelike => LIFELIKE_BOUND,
     };
-    wait_for(&page, "the mysql pod Ready in the picture", &pod_ready(), bound).await?;
+    wait_for(
+        &page,
+        "the mysql pod Ready in the picture",
+        &pod_ready(),
+        bound,
+    )
+    .await?;
     Ok((page, to_ready_cluster, applied.elapsed()))
 }
 
@@ -120,8 +126,7 @@ async fn start_to_ready_mysql_pod_at_both_paces_and_the_picture_offers_actions()
 
     // Lifelike first, on its own browser (its own learner and cluster).
     let chromium = Chromium::launch().await?;
-    let (page, to_cluster, to_pod) =
-        start_to_ready_pod(&server, &chromium, Pace::Lifelike).await?;
+    let (page, to_cluster, to_pod) = start_to_ready_pod(&server, &chromium, Pace::Lifelike).await?;
     figure(Pace::Lifelike, to_cluster, to_pod);
     assert!(
         to_pod > Duration::from_millis(500),
@@ -176,9 +181,7 @@ async fn start_to_ready_mysql_pod_at_both_paces_and_the_picture_offers_actions()
     )
     .await?;
     let still_open: bool = page
-        .evaluate(
-            "document.querySelector('[data-task=bare-pod] .solution-confirm')?.open === true",
-        )
+        .evaluate("document.querySelector('[data-task=bare-pod] .solution-confirm')?.open === true")
         .await?
         .into_value()
         .context("a boolean")?;
