@@ -155,6 +155,9 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
             </div>
         </aside>
     }
+    // NB: erased, so the lesson page's server rendering does not carry the whole panel by
+    // value through every level (a debug build's stack overflowed).
+    .erase()
 }
 
 /// `f` of the newest lab view: the followed one, else the one the page was rendered with.
