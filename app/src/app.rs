@@ -6,8 +6,8 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 // Pages are erased by the router; `synced` keeps that from compiling async hydration.
+use crate::components::sync_view::synced;
 use crate::pages::{HomePage, InterviewPage, LessonPage, NotFound, QuizPage, ReviewPage};
-use crate::sync_view::synced;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

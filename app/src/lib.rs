@@ -11,8 +11,6 @@ mod components;
 pub mod lab;
 pub mod model;
 mod pages;
-// NB: out of alphabetical order, away from the module list's end where branches add theirs.
-mod sync_view;
 pub mod quiz_model;
 #[cfg(feature = "ssr")]
 pub mod quiz_service;

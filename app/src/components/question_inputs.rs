@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::sync_view::Erase as _;
+use crate::components::sync_view::Erase as _;
 
 use crate::quiz_model::{QuestionInput, QuestionView};
 

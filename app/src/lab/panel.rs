@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::sync_view::Erase as _;
+use crate::components::sync_view::Erase as _;
 
 use super::api::{
     CheckLab, ResetLab, RevealHint, RunLabAction, SetLabPace, ShowSolution, StartLab, get_lab,

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::sync_view::Erase as _;
+use crate::components::sync_view::Erase as _;
 
 use super::api::{RevealHint, ShowSolution};
 use super::disclosure::Disclosures;

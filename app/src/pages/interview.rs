@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::sync_view::Erase as _;
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 
 use crate::api::{AnswerInterview, FinishInterview, StartInterview, get_interview};

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::sync_view::Erase as _;
+use crate::components::sync_view::Erase as _;
 
 use super::describe::{self, Drawn};
 use super::layout::{self, Layout};
