@@ -5,6 +5,8 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
+// Pages are erased by the router; `synced` keeps that from compiling async hydration.
+use crate::components::sync_view::synced;
 use crate::pages::{HomePage, InterviewPage, LessonPage, NotFound, QuizPage, ReviewPage};
 
 /// The document around the app, rendered on the server only.
@@ -48,20 +50,20 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main id="main" tabindex="-1">
-                <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                <Routes fallback=|| synced(view! { <NotFound /> })>
+                    <Route path=StaticSegment("") view=|| synced(view! { <HomePage /> }) ssr=SsrMode::Async />
                     <Route
                         path=(StaticSegment("lessons"), ParamSegment("slug"))
-                        view=LessonPage
+                        view=|| synced(view! { <LessonPage /> })
                         ssr=SsrMode::Async
                     />
                     <Route
                         path=(StaticSegment("lessons"), ParamSegment("slug"), StaticSegment("quiz"))
-                        view=QuizPage
+                        view=|| synced(view! { <QuizPage /> })
                         ssr=SsrMode::Async
                     />
-                    <Route path=StaticSegment("interview") view=InterviewPage ssr=SsrMode::Async />
-                    <Route path=StaticSegment("review") view=ReviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("interview") view=|| synced(view! { <InterviewPage /> }) ssr=SsrMode::Async />
+                    <Route path=StaticSegment("review") view=|| synced(view! { <ReviewPage /> }) ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -32,7 +32,10 @@ const queue = [];
 
 function url() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-  return scheme + location.host + "/api/terminal";
+  // The lab the page shows: the server puts its manifests in kubectl's working directory.
+  const lab = document.querySelector("[data-lab]")?.dataset.lab;
+  const query = lab ? "?lab=" + encodeURIComponent(lab) : "";
+  return scheme + location.host + "/api/terminal" + query;
 }
 
 function connect() {

@@ -530,7 +530,12 @@ pub(crate) async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
 
 /// Clicks `selector` once hydration made it interactive (the first click can land before the
 /// event handlers are attached, so it is retried until `done` holds).
-async fn click_until(page: &Page, selector: &str, what: &str, done: &str) -> anyhow::Result<()> {
+pub(crate) async fn click_until(
+    page: &Page,
+    selector: &str,
+    what: &str,
+    done: &str,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
         if let Ok(element) = page.find_element(selector).await {

@@ -111,12 +111,17 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
         .join("lessons")
         .join(LESSON)
         .join("manifests");
-    let yaml = [
-        std::fs::read_to_string(manifests.join("secret.yaml"))?,
-        std::fs::read_to_string(manifests.join("bare-pod.yaml"))?,
-    ]
-    .join("\n---\n");
-    server.clusters.apply(&learner, &yaml).await?;
+    let secret = std::fs::read_to_string(manifests.join("secret.yaml"))?;
+    server.clusters.apply(&learner, &secret).await?;
+    // The lab's manifests are kubectl's working directory, so the lesson's line works as is;
+    // the server's files stay out of reach.
+    let applied = run(&page, "kubectl apply -f bare-pod.yaml").await?;
+    assert!(applied.contains("pod/mysql created"), "{applied}");
+    let refused = run(&page, "kubectl apply -f /etc/hostname").await?;
+    assert!(
+        refused.contains("only the lab's own files can be used here"),
+        "{refused}"
+    );
     let ready = run(
         &page,
         "kubectl wait --for=condition=Ready pod/mysql --timeout=50s",

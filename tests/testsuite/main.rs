@@ -1,6 +1,7 @@
 //! The workspace's integration tests: one binary, one module per feature.
 
 mod browser;
+mod browser_lab_ui;
 mod browser_picture;
 mod browser_terminal;
 mod labs;

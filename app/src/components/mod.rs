@@ -8,6 +8,7 @@ mod progress_bar;
 mod question_inputs;
 mod quiz_card;
 mod read_toggle;
+pub(crate) mod sync_view;
 mod table_of_contents;
 
 pub(crate) use countdown::Countdown;

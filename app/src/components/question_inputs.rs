@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use crate::quiz_model::{QuestionInput, QuestionView};
 
 /// Free text is limited here and, authoritatively, on the server.
@@ -32,10 +34,10 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
                     .collect_view()}
             </fieldset>
         }
-        .into_any(),
-        QuestionInput::Choices { choices, .. } => view! { <MultipleChoices choices /> }.into_any(),
+        .erase(),
+        QuestionInput::Choices { choices, .. } => view! { <MultipleChoices choices /> }.erase(),
         QuestionInput::Order { items } => {
-            view! { <OrderItems question_id=id.clone() items /> }.into_any()
+            view! { <OrderItems question_id=id.clone() items /> }.erase()
         }
         QuestionInput::Fill => view! {
             <label class="text-answer">
@@ -43,7 +45,7 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
                 <input type="text" name="answer" maxlength="200" autocomplete="off" spellcheck="false" required=true />
             </label>
         }
-        .into_any(),
+        .erase(),
         QuestionInput::SpotTheBug { lines } => view! {
             <fieldset class="code-lines">
                 <legend>"Click the faulty line"</legend>
@@ -63,7 +65,7 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
                     .collect_view()}
             </fieldset>
         }
-        .into_any(),
+        .erase(),
         QuestionInput::Explain => {
             let field = format!("explain-{id}");
             view! {
@@ -72,7 +74,7 @@ pub(crate) fn QuestionInputs(question: QuestionView) -> impl IntoView {
                 </label>
                 <textarea id=field name="answer" rows="8" maxlength=MAX_TEXT.to_string() required=true></textarea>
             }
-            .into_any()
+            .erase()
         }
     }
 }

@@ -2,6 +2,7 @@
 //! a kubectl terminal. [`LabPanel`] composes the parts; each part is its own module.
 
 pub mod api;
+mod disclosure;
 #[cfg(feature = "hydrate")]
 mod follow;
 pub mod model;

@@ -90,6 +90,32 @@ pub struct TaskView {
 pub struct ActionView {
     pub id: String,
     pub label: String,
+    /// What it acts on, so the picture can offer it on the selected object.
+    pub target: Option<ActionTarget>,
+}
+
+/// The object an action acts on, as the lab definition names it.
+// NB: externally tagged (serde's default): its decoder is far smaller in the wasm bundle than
+// an internally tagged one's, which buffers every field first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionTarget {
+    /// Pods, by name or by label selector (`app=mysql,tier=db`).
+    Pod(PodTarget),
+    /// A node by name; the node a pod runs on; or, with neither, every node.
+    Node {
+        name: Option<String>,
+        of_pod: Option<PodTarget>,
+    },
+    /// A Deployment or StatefulSet (its pods are where the picture offers it).
+    Workload { resource: String, name: String },
+}
+
+/// Pods by name or label selector.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodTarget {
+    pub name: Option<String>,
+    pub selector: Option<String>,
 }
 
 /// One line of the lab's timeline: an action's outcome, a verdict change, a cluster Event.

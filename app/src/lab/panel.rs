@@ -7,11 +7,14 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use super::api::{
     CheckLab, ResetLab, RevealHint, RunLabAction, SetLabPace, ShowSolution, StartLab, get_lab,
 };
-use super::model::{ClusterState, LabView, PaceView, StepState, TimelineKind};
-use super::picture::{ClusterPicture, ObjectRef};
+use super::disclosure::Disclosures;
+use super::model::{ActionView, ClusterState, LabView, PaceView, StepState, TimelineKind};
+use super::picture::{Actions, ClusterPicture, ObjectRef};
 use super::tasks::TaskList;
 use super::terminal::Terminal;
 
@@ -71,22 +74,64 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
         act,
         pace,
     };
-    // The object clicked in the picture (the panel offers actions for it).
+    Disclosures::provide();
+    // The object clicked in the picture, and the lab's actions the picture offers on it.
     let selected = RwSignal::new(None::<ObjectRef>);
+    let list = Memo::new(move |_| {
+        latest(live, initial, |v| {
+            if v.cluster == ClusterState::Ready {
+                v.actions.clone()
+            } else {
+                Vec::new()
+            }
+        })
+        .unwrap_or_default()
+    });
+    let idle = Memo::new(move |_| latest(live, initial, |v| v.busy.is_none()).unwrap_or(true));
+    let actions = {
+        let slug = slug.clone();
+        Actions {
+            list: list.into(),
+            idle: idle.into(),
+            run: Callback::new(move |action: String| {
+                act.dispatch(RunLabAction {
+                    slug: slug.clone(),
+                    action,
+                });
+            }),
+        }
+    };
+    // Hiding the panel gives the lesson its width; kept while the page stays.
+    let collapsed = RwSignal::new(false);
     view! {
-        <aside id="lab" class="lab-panel" aria-labelledby="lab-panel-title" data-lab=slug>
+        <aside
+            id="lab"
+            class=move || if collapsed.get() { "lab-panel collapsed" } else { "lab-panel" }
+            aria-labelledby="lab-panel-title"
+            data-lab=slug
+        >
             <header class="lab-panel-header">
                 <h2 id="lab-panel-title">"Your cluster"</h2>
+                <button
+                    type="button"
+                    class="lab-collapse"
+                    aria-controls="lab-panel-content"
+                    aria-expanded=move || (!collapsed.get()).to_string()
+                    on:click=move |_| collapsed.update(|c| *c = !*c)
+                >
+                    {move || if collapsed.get() { "Show the lab" } else { "Hide the lab" }}
+                </button>
                 // Full screen without JavaScript: the panel is the URL's target.
                 <a class="lab-fullscreen open" href="#lab">"Full screen"</a>
                 <a class="lab-fullscreen close" href="#lab-panel-title">"Exit full screen"</a>
             </header>
+            <div id="lab-panel-content" class="lab-panel-content" hidden=move || collapsed.get()>
             <p class="form-error" role="alert">{error}</p>
             <Suspense fallback=|| view! { <p class="loading">"Loading the lab…"</p> }>
                 {move || {
                     let current = live.get().or_else(|| initial.get().and_then(Result::ok));
                     match (current, initial.get()) {
-                        (Some(view), _) => view! { <LabBody view forms /> }.into_any(),
+                        (Some(view), _) => view! { <LabBody view forms /> }.erase(),
                         (None, Some(Err(e))) => {
                             view! {
                                 <p class="lab-unavailable" role="status">
@@ -95,20 +140,34 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
                                     "). The lesson and its quiz still work."
                                 </p>
                             }
-                                .into_any()
+                                .erase()
                         }
-                        (None, _) => view! { <p class="loading">"Loading the lab…"</p> }.into_any(),
+                        (None, _) => view! { <p class="loading">"Loading the lab…"</p> }.erase(),
                     }
                 }}
             </Suspense>
             <section class="lab-picture" aria-label="Cluster picture">
-                <ClusterPicture selected=selected />
+                <ClusterPicture selected=selected actions=actions />
             </section>
             <section class="lab-terminal" aria-label="Terminal">
                 <Terminal />
             </section>
+            </div>
         </aside>
     }
+    // NB: erased, so the lesson page's server rendering does not carry the whole panel by
+    // value through every level (a debug build's stack overflowed).
+    .erase()
+}
+
+/// `f` of the newest lab view: the followed one, else the one the page was rendered with.
+fn latest<T>(
+    live: RwSignal<Option<LabView>>,
+    initial: Resource<Result<LabView, ServerFnError>>,
+    f: impl Fn(&LabView) -> T,
+) -> Option<T> {
+    live.with(|l| l.as_ref().map(&f))
+        .or_else(|| initial.with(|i| i.as_ref().and_then(|r| r.as_ref().ok()).map(&f)))
 }
 
 /// The panel's server actions, passed down together.
@@ -199,13 +258,14 @@ fn Toolbar(
     max_score: u32,
     percent: u32,
     idle: bool,
-    actions: Vec<super::model::ActionView>,
+    actions: Vec<ActionView>,
     pace: Option<PaceView>,
     forms: Forms,
 ) -> impl IntoView {
     let check_slug = slug.clone();
     let reset_slug = slug.clone();
     let pace_slug = slug.clone();
+    let disclosures = Disclosures::get();
     let pace_form = pace.map(|now| {
         let (shown, other, value) = match now {
             PaceView::Lifelike => ("lifelike", "instant", "instant"),
@@ -246,8 +306,10 @@ fn Toolbar(
                 </button>
             </ActionForm>
             {pace_form}
-            <details class="reset-confirm">
-                <summary class="button">"Reset my cluster"</summary>
+            <details class="reset-confirm" open=disclosures.is_open("reset", false)>
+                <summary class="button" on:click=move |_| disclosures.toggled("reset", false)>
+                    "Reset my cluster"
+                </summary>
                 <p>"This deletes everything in your cluster and sets the lab up again."</p>
                 <ActionForm action=forms.reset attr:class="inline-form">
                     <input type="hidden" name="slug" value=reset_slug />
@@ -281,7 +343,7 @@ fn ClusterStatus(slug: String, cluster: ClusterState, forms: Forms) -> impl Into
                 {start_form("Start the lab")}
             </div>
         }
-        .into_any(),
+        .erase(),
         ClusterState::Provisioning { steps } => {
             let total = steps.len();
             let done = steps.iter().filter(|s| s.state == StepState::Done).count();
@@ -312,21 +374,21 @@ fn ClusterStatus(slug: String, cluster: ClusterState, forms: Forms) -> impl Into
                     </ol>
                 </div>
             }
-            .into_any()
+            .erase()
         }
         ClusterState::Ready => view! {
             <div class="cluster-status ready">
                 <p><span class="dot ok" aria-hidden="true"></span>" Your cluster is running."</p>
             </div>
         }
-        .into_any(),
+        .erase(),
         ClusterState::Failed { reason } => view! {
             <div class="cluster-status failed">
                 <p role="alert">{reason}</p>
                 {start_form("Try again")}
             </div>
         }
-        .into_any(),
+        .erase(),
     }
 }
 

@@ -4,8 +4,12 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use super::api::{RevealHint, ShowSolution};
+use super::disclosure::Disclosures;
 use super::model::{DiagnosisView, SolutionStep, TaskStatus, TaskView};
+use super::picture::model::anchor_id;
 
 #[component]
 pub(crate) fn TaskList(
@@ -57,6 +61,13 @@ fn TaskItem(
     };
     let (hint_slug, hint_id) = (slug.clone(), id.clone());
     let (solution_slug, solution_id) = (slug, id.clone());
+    // The learner's own opening and closing survives the panel being drawn again.
+    let disclosures = Disclosures::get();
+    let task_key = format!("task:{id}");
+    let task_default = status != TaskStatus::Passed;
+    let task_open = disclosures.is_open(&task_key, task_default);
+    let confirm_key = format!("solution:{id}");
+    let confirm_open = disclosures.is_open(&confirm_key, false);
     let points = if weight == 1 {
         "1 point".to_string()
     } else {
@@ -64,8 +75,8 @@ fn TaskItem(
     };
     view! {
         <li class=format!("lab-task {class}") data-task=id>
-            <details open=status != TaskStatus::Passed>
-                <summary>
+            <details open=task_open>
+                <summary on:click=move |_| disclosures.toggled(&task_key, task_default)>
                     <span class=format!("task-status {class}") role="img" aria-label=label></span>
                     <span class="task-title">{title}</span>
                     <span class="task-meta">
@@ -95,12 +106,20 @@ fn TaskItem(
                             }
                         })}
                     {match solution_steps {
-                        Some(steps) => view! { <Solution steps /> }.into_any(),
+                        Some(steps) => view! { <Solution steps /> }.erase(),
                         None => view! {
                             // The confirmation is a second button inside a disclosure, so it
                             // works without JavaScript and cannot be pressed by accident.
-                            <details class="solution-confirm">
-                                <summary class="button">"Show the solution"</summary>
+                            <details
+                                class="solution-confirm"
+                                open=confirm_open
+                            >
+                                <summary
+                                    class="button"
+                                    on:click=move |_| disclosures.toggled(&confirm_key, false)
+                                >
+                                    "Show the solution"
+                                </summary>
                                 <p>"You learn more by trying first. Still want to see it?"</p>
                                 <ActionForm action=solution attr:class="inline-form">
                                     <input type="hidden" name="slug" value=solution_slug />
@@ -109,7 +128,7 @@ fn TaskItem(
                                 </ActionForm>
                             </details>
                         }
-                        .into_any(),
+                        .erase(),
                     }}
                 </div>
             </details>
@@ -143,10 +162,13 @@ fn Diagnosis(diagnosis: DiagnosisView) -> impl IntoView {
                             {objects
                                 .into_iter()
                                 .map(|o| {
-                                    // Links to the object in the cluster picture.
-                                    let anchor = format!("#obj-{}", o.replace('/', "-"));
+                                    // Objects the picture draws link to their box there.
+                                    let anchor = picture_anchor(&o);
                                     let text = o.clone();
-                                    view! { <a class="object-ref" href=anchor data-object=o>{text}</a> " " }
+                                    match anchor {
+                                        Some(href) => view! { <a class="object-ref" href=href data-object=o>{text}</a> " " }.erase(),
+                                        None => view! { <code class="object-ref" data-object=o>{text}</code> " " }.erase(),
+                                    }
                                 })
                                 .collect_view()}
                         </p>
@@ -155,6 +177,24 @@ fn Diagnosis(diagnosis: DiagnosisView) -> impl IntoView {
         </div>
     }
 }
+
+/// `#obj-<Kind>-<name>` for a `Kind/name` the cluster picture draws a box for.
+fn picture_anchor(object: &str) -> Option<String> {
+    let (kind, name) = object.split_once('/')?;
+    DRAWN_KINDS
+        .contains(&kind)
+        .then(|| format!("#{}", anchor_id(kind, name)))
+}
+
+/// The kinds the cluster picture draws.
+const DRAWN_KINDS: [&str; 6] = [
+    "Pod",
+    "Service",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "StorageClass",
+    "Node",
+];
 
 #[component]
 fn Solution(steps: Vec<SolutionStep>) -> impl IntoView {
@@ -175,5 +215,24 @@ fn Solution(steps: Vec<SolutionStep>) -> impl IntoView {
                     .collect_view()}
             </ol>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_in_the_picture_link_to_their_box() {
+        assert_eq!(
+            picture_anchor("Pod/mysql-0").as_deref(),
+            Some("#obj-Pod-mysql-0")
+        );
+        assert_eq!(
+            picture_anchor("PersistentVolumeClaim/data-mysql-0").as_deref(),
+            Some("#obj-PersistentVolumeClaim-data-mysql-0")
+        );
+        assert_eq!(picture_anchor("StatefulSet/mysql"), None);
+        assert_eq!(picture_anchor("mysql"), None);
     }
 }

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 #[component]
 pub(crate) fn Terminal() -> impl IntoView {
     let (open, set_open) = signal(false);
@@ -37,7 +39,7 @@ pub(crate) fn Terminal() -> impl IntoView {
         <div class="terminal-mount" data-terminal-mount="" hidden=move || !open.get()></div>
     }
     // Erased: the lesson page's view type is deep enough already for the server's compiler.
-    .into_any()
+    .erase()
 }
 
 /// A "Run" before the glue has started: leave the commands on the mount, where it picks them up.

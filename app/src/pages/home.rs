@@ -1,6 +1,8 @@
 //! The course map: eighteen parts in sections, with time estimates and the learner's progress.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -25,8 +27,8 @@ pub(crate) fn HomePage() -> impl IntoView {
                 course
                     .get()
                     .map(|result| match result {
-                        Ok(map) => view! { <CourseMapView map /> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.into_any(),
+                        Ok(map) => view! { <CourseMapView map /> }.erase(),
+                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
                     })
             }}
         </Suspense>

@@ -3,6 +3,8 @@
 //! server, so a reload resumes it.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 
 use crate::api::{AnswerInterview, FinishInterview, StartInterview, get_interview};
@@ -46,7 +48,7 @@ pub(crate) fn InterviewPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(InterviewView::Setup { parts }) => {
-                                view! { <Setup parts start /> }.into_any()
+                                view! { <Setup parts start /> }.erase()
                             }
                             Ok(
                                 InterviewView::Running {
@@ -60,12 +62,12 @@ pub(crate) fn InterviewPage() -> impl IntoView {
                                 view! {
                                     <Running session_id position total seconds_left question answer finish />
                                 }
-                                    .into_any()
+                                    .erase()
                             }
                             Ok(InterviewView::Results(results)) => {
-                                view! { <Results results start /> }.into_any()
+                                view! { <Results results start /> }.erase()
                             }
-                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.into_any(),
+                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
                         })
                 }}
             </Transition>
@@ -230,7 +232,7 @@ fn Results(results: InterviewResults, start: ServerAction<StartInterview>) -> im
             </table>
             <h3>"Revisit first"</h3>
             {if weakest.is_empty() {
-                view! { <p class="weakest-none">"No weak topics in this session. Well done."</p> }.into_any()
+                view! { <p class="weakest-none">"No weak topics in this session. Well done."</p> }.erase()
             } else {
                 view! {
                     <ol class="weakest">
@@ -253,7 +255,7 @@ fn Results(results: InterviewResults, start: ServerAction<StartInterview>) -> im
                             .collect_view()}
                     </ol>
                 }
-                    .into_any()
+                    .erase()
             }}
             <h3>"Every question"</h3>
             {items
@@ -267,8 +269,8 @@ fn Results(results: InterviewResults, start: ServerAction<StartInterview>) -> im
                             </header>
                             <div class="prompt" inner_html=question.prompt_html></div>
                             {match feedback {
-                                Some(feedback) => view! { <FeedbackPanel feedback /> }.into_any(),
-                                None => view! { <p class="feedback wrong">"Not answered."</p> }.into_any(),
+                                Some(feedback) => view! { <FeedbackPanel feedback /> }.erase(),
+                                None => view! { <p class="feedback wrong">"Not answered."</p> }.erase(),
                             }}
                         </article>
                     }

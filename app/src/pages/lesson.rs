@@ -1,6 +1,8 @@
 //! A lesson: rendered Markdown, table of contents, previous/next and "mark as read".
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -26,9 +28,9 @@ pub(crate) fn LessonPage() -> impl IntoView {
                 lesson
                     .get()
                     .map(|result| match result {
-                        Ok(Some(lesson)) => view! { <LessonArticle lesson /> }.into_any(),
-                        Ok(None) => view! { <NotFound /> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.into_any(),
+                        Ok(Some(lesson)) => view! { <LessonArticle lesson /> }.erase(),
+                        Ok(None) => view! { <NotFound /> }.erase(),
+                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
                     })
             }}
         </Suspense>
@@ -109,7 +111,7 @@ fn PagerLink(link: Option<LessonLink>, rel: &'static str) -> impl IntoView {
                 <span class="pager-title">{format!("{}. {}", link.number, link.title)}</span>
             </A>
         }
-        .into_any(),
-        None => view! { <span class=format!("pager-link {rel} empty")></span> }.into_any(),
+        .erase(),
+        None => view! { <span class=format!("pager-link {rel} empty")></span> }.erase(),
     }
 }

@@ -1,6 +1,8 @@
 //! A part's end-of-lesson quiz: every question on one page, each with immediate feedback.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -19,8 +21,8 @@ pub(crate) fn QuizPage() -> impl IntoView {
             {move || {
                 quiz.get()
                     .map(|result| match result {
-                        Ok(quiz) => view! { <QuizSheet quiz /> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.into_any(),
+                        Ok(quiz) => view! { <QuizSheet quiz /> }.erase(),
+                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
                     })
             }}
         </Suspense>

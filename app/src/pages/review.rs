@@ -1,6 +1,8 @@
 //! Spaced review: questions once answered wrongly come back when their Leitner box is due.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -26,8 +28,8 @@ pub(crate) fn ReviewPage() -> impl IntoView {
                     review
                         .get()
                         .map(|result| match result {
-                            Ok(review) => view! { <DueList review /> }.into_any(),
-                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.into_any(),
+                            Ok(review) => view! { <DueList review /> }.erase(),
+                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
                         })
                 }}
             </Suspense>
@@ -46,7 +48,7 @@ fn DueList(review: ReviewView) -> impl IntoView {
                 " or take a part's quiz."
             </p>
         }
-        .into_any();
+        .erase();
     }
     let total = due.len();
     view! {
@@ -65,5 +67,5 @@ fn DueList(review: ReviewView) -> impl IntoView {
             })
             .collect_view()}
     }
-    .into_any()
+    .erase()
 }

@@ -81,6 +81,35 @@ impl LabService {
         Ok(session)
     }
 
+    /// The lab's manifests for the learner's terminal, as `(file name, text)`: each
+    /// `manifests/NAME` (not those in subdirectories) as `NAME`, rendered with the learner's
+    /// values, so the lesson's `kubectl apply -f NAME` works as written.
+    ///
+    /// # Errors
+    /// [`LabError::UnknownLab`] when `slug` has no lab.
+    pub fn terminal_files(
+        &self,
+        learner: LearnerId,
+        slug: &str,
+    ) -> Result<Vec<(String, String)>, LabError> {
+        let session = self.session(learner, slug)?;
+        let lab = &session.lab;
+        let names: Vec<&str> = lab
+            .manifests
+            .iter()
+            .flat_map(|files| files.keys())
+            .filter_map(|path| path.strip_prefix("manifests/"))
+            .filter(|name| !name.contains('/'))
+            .collect();
+        Ok(names
+            .into_iter()
+            .filter_map(|name| {
+                let text = lab.manifest_text(&format!("manifests/{name}")).ok()?;
+                Some((name.to_owned(), text))
+            })
+            .collect())
+    }
+
     /// The learner's session, checked against their cluster: a cluster removed meanwhile (idle
     /// TTL, reset from another lab) detaches the session, and a lab already set up on the
     /// learner's cluster (before a restart of the server) is resumed.

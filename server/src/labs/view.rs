@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use kubedojo_app::lab::model::{
-    ActionView, ClusterState, DiagnosisView, SolutionStep, StepState, StepView, TaskStatus,
-    TaskView,
+    ActionTarget, ActionView, ClusterState, DiagnosisView, PodTarget, SolutionStep, StepState,
+    StepView, TaskStatus, TaskView,
 };
-use kubedojo_grader::{LabInstance, Status, Task, TaskResult};
+use kubedojo_grader::model::{NodeTarget, Target};
+use kubedojo_grader::{ActionKind, LabInstance, Status, Task, TaskResult};
 use kubedojo_progress::LabTaskRecord;
 
 use crate::cluster::{Progress, StepStatus};
@@ -96,8 +97,43 @@ pub(crate) fn actions(lab: &LabInstance) -> Vec<ActionView> {
         .map(|a| ActionView {
             id: a.id.clone(),
             label: a.label.clone(),
+            target: action_target(&a.kind),
         })
         .collect()
+}
+
+/// What an action acts on, for the picture's menu of the selected object.
+fn action_target(kind: &ActionKind) -> Option<ActionTarget> {
+    let pods = |t: &Target| PodTarget {
+        name: t.name.clone(),
+        selector: t.selector.clone(),
+    };
+    let node = |n: &NodeTarget| ActionTarget::Node {
+        name: n.node.clone(),
+        of_pod: n.node_of.as_ref().map(pods),
+    };
+    Some(match kind {
+        ActionKind::DeletePod { target }
+        | ActionKind::Sql { target, .. }
+        | ActionKind::InsertRows { target, .. }
+        | ActionKind::WriteFile { target, .. }
+        | ActionKind::CountRows { target, .. }
+        | ActionKind::ReadFile { target, .. } => {
+            if target.name.is_none() && target.selector.is_none() {
+                return None;
+            }
+            ActionTarget::Pod(pods(target))
+        }
+        ActionKind::Scale { resource, name, .. } => ActionTarget::Workload {
+            resource: resource.clone(),
+            name: name.clone(),
+        },
+        ActionKind::Cordon { node: n }
+        | ActionKind::Uncordon { node: n }
+        | ActionKind::Drain { node: n }
+        | ActionKind::LoseNode { node: n }
+        | ActionKind::RestoreNode { node: n } => node(n),
+    })
 }
 
 /// Provisioning progress as the panel shows it.
@@ -213,6 +249,70 @@ name = "mysql"
         let unseen = task_view(&lab, task, None, None);
         assert_eq!(unseen.status, TaskStatus::Unknown);
         assert!(unseen.hints.is_empty() && unseen.solution.is_none());
+    }
+
+    #[test]
+    fn actions_carry_the_object_they_act_on() {
+        let lab = lab();
+        let views = actions(&lab);
+        assert_eq!(views[0].id, "del");
+        assert_eq!(
+            views[0].target,
+            Some(ActionTarget::Pod(PodTarget {
+                name: Some("mysql".into()),
+                selector: None
+            }))
+        );
+        let nodes = LabSource::from_memory(
+            std::path::Path::new("x"),
+            r#"
+title = "t"
+namespace = "default"
+tasks = []
+[[actions]]
+id = "lose"
+label = "Lose the node of mysql-0"
+kind = "lose_node"
+node_of = { name = "mysql-0" }
+[[actions]]
+id = "restore"
+label = "Restore nodes"
+kind = "restore_node"
+[[actions]]
+id = "scale"
+label = "Scale"
+kind = "scale"
+resource = "StatefulSet"
+name = "mysql"
+replicas = "3"
+"#
+            .into(),
+            Default::default(),
+        )
+        .expect("lab")
+        .instantiate(1)
+        .expect("instance");
+        let targets: Vec<_> = actions(&nodes).into_iter().map(|a| a.target).collect();
+        assert_eq!(
+            targets,
+            [
+                Some(ActionTarget::Node {
+                    name: None,
+                    of_pod: Some(PodTarget {
+                        name: Some("mysql-0".into()),
+                        selector: None
+                    })
+                }),
+                Some(ActionTarget::Node {
+                    name: None,
+                    of_pod: None
+                }),
+                Some(ActionTarget::Workload {
+                    resource: "StatefulSet".into(),
+                    name: "mysql".into()
+                }),
+            ]
+        );
     }
 
     #[test]

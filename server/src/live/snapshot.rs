@@ -235,6 +235,13 @@ fn pod(pod: &Pod, ns: &str) -> PodInfo {
         ip: status.pod_ip.clone(),
         created_at_ms: pod.metadata.creation_timestamp.as_ref().map(millis),
         owner,
+        labels: pod
+            .metadata
+            .labels
+            .iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
         claims,
         deleting,
         dns,

@@ -36,6 +36,14 @@ pub const DEBOUNCE: Duration = Duration::from_millis(15);
 const CLUSTER_POLL: Duration = Duration::from_secs(1);
 /// The pause before watching again after the cluster was replaced.
 const RESTART_PAUSE: Duration = Duration::from_millis(500);
+/// At most this long between two marks of use while a picture is open.
+const MAX_TOUCH_EVERY: Duration = Duration::from_secs(60);
+
+/// How often an open picture marks the learner's cluster as used: well within the idle TTL, so
+/// a learner who only watches their cluster (no clicks, no terminal) does not lose it.
+fn touch_every(ttl: Duration) -> Duration {
+    (ttl / 4).clamp(Duration::from_millis(10), MAX_TOUCH_EVERY)
+}
 
 /// Starts watching `learner`'s cluster; the messages come out of the returned receiver. The
 /// watch stops when the receiver is dropped (the client went away).
@@ -223,6 +231,8 @@ async fn watch(
     let mut changes = futures::stream::select_all(streams);
     let mut first_sent = false;
     let mut due: Option<tokio::time::Instant> = None;
+    let mut touch = tokio::time::interval(touch_every(clusters.ttl()));
+    touch.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let deadline = due;
         tokio::select! {
@@ -255,6 +265,13 @@ async fn watch(
                 due = None;
                 send(tx, &stores, seq).await;
             }
+            // Looking at the cluster is using it (`cluster_for` marks it used for the TTL).
+            _ = touch.tick() => {
+                let current = clusters.cluster_for(&cluster.learner).await;
+                if current.is_none_or(|c| c.id != cluster.id) {
+                    return Err(WatchError::ClusterReplaced);
+                }
+            }
             () = tx.closed() => return Ok(()),
         }
     }
@@ -275,4 +292,53 @@ async fn send(tx: &mpsc::Sender<PictureMessage>, stores: &Stores, seq: &mut u64)
     let message =
         PictureMessage::Snapshot(Box::new(snapshot::build(&stores.objects(), *seq, now_ms)));
     let _ = tx.send(message).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Backend, SandboxBackend};
+
+    #[test]
+    fn touches_well_within_the_ttl() {
+        assert_eq!(touch_every(Duration::from_secs(2 * 3600)), MAX_TOUCH_EVERY);
+        assert_eq!(
+            touch_every(Duration::from_millis(400)),
+            Duration::from_millis(100)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_open_picture_keeps_the_cluster_from_being_reaped() {
+        let ttl = Duration::from_millis(400);
+        let clusters = LearnerClusters::new(
+            Backend::Sandbox(SandboxBackend::new(kubedojo_sandbox::Sandbox::default())),
+            ttl,
+        );
+        clusters
+            .provision("watcher")
+            .wait()
+            .await
+            .expect("provisioned");
+        let mut messages = spawn(clusters.clone(), "watcher".into());
+        let first = tokio::time::timeout(Duration::from_secs(10), messages.recv())
+            .await
+            .expect("a first message in time");
+        assert!(matches!(first, Some(PictureMessage::Snapshot(_))));
+        // Three TTLs with nothing but the open picture: the cluster stays.
+        for _ in 0..6 {
+            tokio::time::sleep(ttl / 2).await;
+            assert_eq!(clusters.reap_idle().await, 0, "watched, so in use");
+        }
+        // Closed: idle again, and reaped after the TTL.
+        drop(messages);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            tokio::time::sleep(ttl).await;
+            if clusters.reap_idle().await == 1 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "never reaped");
+        }
+    }
 }

@@ -31,6 +31,8 @@ pub(crate) enum Refusal {
         "{0}: command not available here; this terminal runs only kubectl (or k), clear, help and history"
     )]
     NotAllowed(String),
+    #[error(transparent)]
+    Path(#[from] super::paths::PathRefusal),
 }
 
 /// Parses a submitted line.
@@ -41,7 +43,10 @@ pub(crate) fn parse(line: &str) -> Result<Command, Refusal> {
         return Ok(Command::Empty);
     };
     match program.as_str() {
-        "kubectl" | "k" => Ok(Command::Kubectl(args.to_vec())),
+        "kubectl" | "k" => {
+            super::paths::check(args)?;
+            Ok(Command::Kubectl(args.to_vec()))
+        }
         "clear" if args.is_empty() => Ok(Command::Clear),
         "help" if args.is_empty() => Ok(Command::Help),
         "history" if args.is_empty() => Ok(Command::History),
@@ -111,6 +116,18 @@ mod tests {
         Ok(Command::Kubectl(
             args.iter().map(|a| a.to_string()).collect(),
         ))
+    }
+
+    #[test]
+    fn kubectl_may_name_only_the_labs_own_files() {
+        assert_eq!(
+            parse("kubectl apply -f bare-pod.yaml"),
+            kubectl(&["apply", "-f", "bare-pod.yaml"])
+        );
+        assert!(matches!(
+            parse("kubectl apply -f /etc/passwd"),
+            Err(Refusal::Path(_))
+        ));
     }
 
     #[test]

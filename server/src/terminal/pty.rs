@@ -86,8 +86,10 @@ impl std::fmt::Debug for RunningCommand {
 pub(crate) struct Launch<'a> {
     pub(crate) kubectl: &'a Path,
     pub(crate) args: &'a [String],
-    /// The session's private directory: HOME and the working directory.
+    /// The session's private directory: HOME, with the kubeconfig.
     pub(crate) home: &'a Path,
+    /// The working directory: the lab's manifests, the only local files kubectl may name.
+    pub(crate) workdir: &'a Path,
     pub(crate) kubeconfig: &'a Path,
     pub(crate) size: TermSize,
 }
@@ -113,7 +115,7 @@ impl RunningCommand {
         command.env("TERM", "xterm-256color");
         command.env("COLUMNS", launch.size.cols.to_string());
         command.env("LINES", launch.size.rows.to_string());
-        command.cwd(launch.home);
+        command.cwd(launch.workdir);
         let mut child = pair.slave.spawn_command(command).map_err(spawn_error)?;
         // Only the child keeps the slave open, so the reader sees the end when it exits.
         drop(pair.slave);
@@ -223,6 +225,7 @@ mod tests {
                 kubectl: &kubectl,
                 args: &args,
                 home: home.path(),
+                workdir: home.path(),
                 kubeconfig: &kubeconfig,
                 size: TermSize::default(),
             },

@@ -6,7 +6,7 @@
 //! screen and the connection goes on.
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kubedojo_progress::LearnerId;
@@ -15,7 +15,7 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::error::TerminalError;
 use super::pty::TermSize;
-use super::session::{Frame, Input};
+use super::session::{Frame, Input, LabFile};
 use crate::state::AppState;
 
 /// Keystrokes and pastes are small; a bigger frame is not a terminal's.
@@ -27,10 +27,17 @@ enum Control {
     Resize { cols: u16, rows: u16 },
 }
 
+/// `?lab=<lesson slug>`: the lab the page shows, whose files the terminal gets.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TerminalQuery {
+    lab: Option<String>,
+}
+
 pub(crate) async fn terminal(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(learner): Extension<LearnerId>,
+    Query(query): Query<TerminalQuery>,
     headers: HeaderMap,
 ) -> Response {
     // The learner is known by a cookie, so another site's page must not open their terminal.
@@ -42,7 +49,7 @@ pub(crate) async fn terminal(
             .into_response();
     }
     ws.max_message_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(socket, state, learner.to_string()))
+        .on_upgrade(move |socket| serve(socket, state, learner, query.lab))
 }
 
 fn same_origin(headers: &HeaderMap) -> bool {
@@ -59,8 +66,11 @@ fn same_origin(headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o == h)
 }
 
-async fn serve(mut socket: WebSocket, state: AppState, learner: String) {
-    let mut attachment = match state.terminals.attach(&learner, &state.clusters) {
+async fn serve(mut socket: WebSocket, state: AppState, learner: LearnerId, lab: Option<String>) {
+    let mut attachment = match state
+        .terminals
+        .attach(&learner.to_string(), &state.clusters)
+    {
         Ok(attachment) => attachment,
         Err(e) => {
             let _ = socket.send(line(&e.to_string())).await;
@@ -75,6 +85,25 @@ async fn serve(mut socket: WebSocket, state: AppState, learner: String) {
     for message in greeting {
         if socket.send(message).await.is_err() {
             return;
+        }
+    }
+    if let Some(slug) = lab {
+        match state.labs.0.terminal_files(learner, &slug) {
+            Ok(files) => {
+                let files = files
+                    .into_iter()
+                    .map(|(name, text)| LabFile { name, text })
+                    .collect();
+                if !attachment.send(Input::Files(files)).await {
+                    return;
+                }
+            }
+            Err(e) => {
+                let notice = format!("[the files of this lab are not available here: {e}]");
+                if socket.send(line(&notice)).await.is_err() {
+                    return;
+                }
+            }
         }
     }
     loop {

@@ -64,6 +64,17 @@ pub(crate) enum Frame {
 pub(crate) enum Input {
     Keys(Vec<u8>),
     Resize(TermSize),
+    /// The files of the lab the browser shows (they replace the previous lab's).
+    Files(Vec<LabFile>),
+}
+
+/// A file of a lab (a manifest rendered with the learner's values), put in the terminal's
+/// working directory so `kubectl apply -f NAME` works as the lesson says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabFile {
+    /// A plain file name (`bare-pod.yaml`).
+    pub name: String,
+    pub text: String,
 }
 
 /// The screen: what was shown (for reconnects) and the live feed, under one lock so a new
@@ -193,6 +204,11 @@ impl TerminalSessions {
                 path: std::env::temp_dir(),
                 source,
             })?;
+        let workdir = home.path().join("lab");
+        std::fs::create_dir(&workdir).map_err(|source| TerminalError::Files {
+            path: workdir.clone(),
+            source,
+        })?;
         let (inbox_tx, inbox) = mpsc::channel(256);
         let (feed, _) = broadcast::channel(1024);
         let screen = Arc::new(Mutex::new(Screen {
@@ -222,6 +238,8 @@ impl TerminalSessions {
             decoder: KeyDecoder::default(),
             size: TermSize::default(),
             home,
+            workdir,
+            files: Vec::new(),
             running: None,
             last_output: b'\n',
             pty_tx,
@@ -257,8 +275,12 @@ struct Session {
     editor: LineEditor,
     decoder: KeyDecoder,
     size: TermSize,
-    /// HOME and working directory of kubectl, with the kubeconfig; removed with the session.
+    /// HOME of kubectl, with the kubeconfig; removed with the session.
     home: tempfile::TempDir,
+    /// kubectl's working directory (inside `home`): the lab's files.
+    workdir: std::path::PathBuf,
+    /// Their names, for `help`.
+    files: Vec<String>,
     running: Option<RunningCommand>,
     /// The last byte a command wrote, to start the prompt on a fresh line.
     last_output: u8,
@@ -282,6 +304,7 @@ impl Session {
                         }
                     }
                     Some(Input::Resize(size)) => self.resize(size),
+                    Some(Input::Files(files)) => self.put_files(&files),
                     None => break "Session ended.",
                 },
                 Some(event) = self.pty_events.recv() => self.pty_event(event),
@@ -347,6 +370,13 @@ impl Session {
             Ok(Command::Clear) => self.clear_screen(),
             Ok(Command::Help) => {
                 self.show(HELP.as_bytes());
+                if !self.files.is_empty() {
+                    let listing = format!(
+                        "Files of this lab (kubectl apply -f NAME): {}\r\n",
+                        self.files.join("  ")
+                    );
+                    self.show(listing.as_bytes());
+                }
                 self.show_prompt();
             }
             Ok(Command::History) => {
@@ -394,6 +424,7 @@ impl Session {
                 kubectl: &kubectl,
                 args,
                 home: self.home.path(),
+                workdir: &self.workdir,
                 kubeconfig: &path,
                 size: self.size,
             },
@@ -428,6 +459,24 @@ impl Session {
                 }
                 self.show_prompt();
                 self.screen.lock().set_running(false);
+            }
+        }
+    }
+
+    /// Replaces the working directory's files with `files` (names already plain, checked by
+    /// [`LabFile`]'s producer and again here).
+    fn put_files(&mut self, files: &[LabFile]) {
+        if let Ok(entries) = std::fs::read_dir(&self.workdir) {
+            for entry in entries.flatten() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        self.files.clear();
+        for file in files {
+            if super::paths::is_plain_name(&file.name)
+                && std::fs::write(self.workdir.join(&file.name), &file.text).is_ok()
+            {
+                self.files.push(file.name.clone());
             }
         }
     }
@@ -582,6 +631,70 @@ mod tests {
         })
         .await;
         assert!(gone.is_ok(), "the detached session should end");
+    }
+
+    /// Types `line` and Enter, and returns what the screen showed until the prompt was back.
+    async fn run_line(attachment: &mut Attachment, line: &str) -> String {
+        let keys = format!("{line}\r").into_bytes();
+        assert!(attachment.send(Input::Keys(keys)).await);
+        let mut seen = String::new();
+        let finished = tokio::time::timeout(Duration::from_secs(20), async {
+            loop {
+                match attachment.frames.recv().await {
+                    Ok(Frame::Bytes(b)) => seen.push_str(&String::from_utf8_lossy(&b)),
+                    Ok(Frame::State { running: false }) if seen.contains(line) => return,
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        })
+        .await;
+        assert!(finished.is_ok(), "{line:?} did not finish: {seen:?}");
+        seen
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn kubectl_applies_the_labs_files_by_name_and_nothing_else() {
+        if pty::find_kubectl().is_err() {
+            eprintln!("skipped: kubectl is not installed");
+            return;
+        }
+        let sessions = TerminalSessions::new(TerminalLimits::default());
+        let clusters = LearnerClusters::sandbox_default();
+        clusters
+            .provision("learner-f")
+            .wait()
+            .await
+            .expect("provisioned");
+        let mut attachment = sessions
+            .attach("learner-f", &clusters)
+            .expect("works in tests");
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: from-file\nspec:\n  containers:\n  - name: c\n    image: busybox:1.36\n";
+        let files = vec![LabFile {
+            name: "bare-pod.yaml".into(),
+            text: pod.into(),
+        }];
+        assert!(attachment.send(Input::Files(files)).await);
+        let help = run_line(&mut attachment, "help").await;
+        assert!(
+            help.contains("Files of this lab (kubectl apply -f NAME): bare-pod.yaml"),
+            "{help}"
+        );
+        let applied = run_line(&mut attachment, "kubectl apply -f bare-pod.yaml").await;
+        assert!(applied.contains("pod/from-file created"), "{applied}");
+        for escape in ["../kubeconfig", "/etc/hostname"] {
+            let refused = run_line(&mut attachment, &format!("kubectl apply -f {escape}")).await;
+            assert!(
+                refused.contains(&format!(
+                    "`{escape}`: only the lab's own files can be used here"
+                )),
+                "{refused}"
+            );
+        }
+        // Another lab's files replace these.
+        assert!(attachment.send(Input::Files(Vec::new())).await);
+        let gone = run_line(&mut attachment, "kubectl apply -f bare-pod.yaml").await;
+        assert!(gone.contains("does not exist"), "{gone}");
     }
 
     #[test]

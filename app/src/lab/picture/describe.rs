@@ -20,6 +20,18 @@ pub struct Drawn {
     pub status: String,
 }
 
+impl Drawn {
+    /// The box's `id` (diagnoses link to `#obj-<Kind>-<name>`). A box on its way out has none,
+    /// so the link goes to its replacement when the two share a name.
+    pub fn anchor(&self) -> Option<String> {
+        let leaving = self.class.split(' ').any(|c| c == "deleting");
+        self.object
+            .as_ref()
+            .filter(|_| !leaving)
+            .map(ObjectRef::anchor)
+    }
+}
+
 fn object(kind: &str, namespace: Option<&str>, name: &str) -> Option<ObjectRef> {
     Some(ObjectRef {
         kind: kind.into(),

@@ -8,8 +8,11 @@
 mod connection;
 mod describe;
 mod layout;
+mod menu;
 pub mod model;
+mod offers;
 mod view;
 
+pub use menu::Actions;
 pub use model::ObjectRef;
 pub use view::ClusterPicture;

@@ -24,6 +24,30 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+impl ObjectRef {
+    /// The `id` of the object's box in the picture (what diagnoses link to).
+    pub fn anchor(&self) -> String {
+        anchor_id(&self.kind, &self.name)
+    }
+}
+
+/// `obj-<Kind>-<name>`, with anything but ASCII letters, digits, `-` and `_` made a `-`, so
+/// the id is a plain URL fragment and a valid CSS identifier.
+pub fn anchor_id(kind: &str, name: &str) -> String {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect()
+    };
+    format!("obj-{}-{}", clean(kind), clean(name))
+}
+
 /// Everything the picture shows, built from a fresh list plus watch updates.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClusterSnapshot {
@@ -95,6 +119,8 @@ pub struct PodInfo {
     pub created_at_ms: Option<i64>,
     /// `StatefulSet/mysql`, `ReplicaSet/web-5d9c7`; `None` for a bare pod.
     pub owner: Option<String>,
+    /// Its labels as `key=value` (the lab's actions select pods by them).
+    pub labels: Vec<String>,
     /// The PersistentVolumeClaims its volumes use.
     pub claims: Vec<String>,
     /// A deletion is in progress (`deletionTimestamp` is set).
@@ -172,6 +198,15 @@ impl ClusterSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_are_plain_fragments() {
+        assert_eq!(anchor_id("Pod", "mysql-0"), "obj-Pod-mysql-0");
+        assert_eq!(
+            anchor_id("PersistentVolumeClaim", "data.mysql 0/x#y"),
+            "obj-PersistentVolumeClaim-data-mysql-0-x-y"
+        );
+    }
 
     #[test]
     fn messages_are_tagged_with_their_state() {

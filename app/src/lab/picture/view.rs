@@ -7,8 +7,11 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use super::describe::{self, Drawn};
 use super::layout::{self, Layout};
+use super::menu::{Actions, SelectionMenu};
 use super::model::{ClusterSnapshot, EventInfo, ObjectRef};
 
 /// The state of the connection to the server.
@@ -35,9 +38,10 @@ pub struct Feed {
     pub now_ms: RwSignal<i64>,
 }
 
-/// The learner's cluster, live. Clicking an object puts it in `selected`.
+/// The learner's cluster, live. Clicking an object puts it in `selected`, and a menu beside it
+/// offers the lab's `actions` on it.
 #[component]
-pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
+pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>, actions: Actions) -> impl IntoView {
     let feed = Feed {
         snapshot: RwSignal::new(None),
         status: RwSignal::new(LinkStatus::Connecting),
@@ -67,18 +71,17 @@ pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
         })
     });
     let has_picture = move || layout.with(Option::is_some);
+    let height = Memo::new(move |_| layout.with(|l| l.as_ref().map_or(100.0, |l| l.height)));
 
     view! {
         <div class="picture" data-status=move || status_word(feed.status.get())>
             <p class="picture-status" role="status">{move || status_text(feed.status.get())}</p>
             <Show when=has_picture>
                 <div class="picture-scroll">
+                    <div class="picture-canvas">
                     <svg
                         class="picture-svg"
-                        viewBox=move || {
-                            let h = layout.with(|l| l.as_ref().map_or(100.0, |l| l.height));
-                            format!("0 0 {} {h}", layout::WIDTH)
-                        }
+                        viewBox=move || format!("0 0 {} {}", layout::WIDTH, height.get())
                         role="group"
                         aria-labelledby="picture-title picture-desc"
                     >
@@ -113,6 +116,15 @@ pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
                             <ObjectBox item_key=key boxes=boxes selected=selected/>
                         </For>
                     </svg>
+                    <SelectionMenu
+                        selected=selected
+                        snapshot=feed.snapshot
+                        boxes=boxes
+                        nodes=nodes
+                        height=height
+                        actions=actions
+                    />
+                    </div>
                 </div>
                 <details class="picture-text">
                     <summary>"The picture as text"</summary>
@@ -132,7 +144,7 @@ pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
         </div>
     }
     // NB: erased so the lesson page's view type stays within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 fn status_word(status: LinkStatus) -> &'static str {
@@ -229,6 +241,7 @@ fn ObjectBox(
                 class
             }
             style=move || drawn.with(|d| format!("transform:translate({}px,{}px)", d.rect.x, d.rect.y))
+            id=move || drawn.with(Drawn::anchor)
             data-kind=move || drawn.with(|d| d.object.as_ref().map(|o| o.kind.clone()))
             data-name=move || drawn.with(|d| d.object.as_ref().map(|o| o.name.clone()))
             data-key=move || drawn.with(|d| d.key.clone())
@@ -275,6 +288,7 @@ fn NodeBox(
         <g
             class=move || drawn.with(|d| d.class.clone())
             style=move || drawn.with(|d| format!("transform:translate({}px,{}px)", d.rect.x, d.rect.y))
+            id=move || drawn.with(Drawn::anchor)
             data-kind="Node"
             data-name=move || drawn.with(|d| d.object.as_ref().map(|o| o.name.clone()))
             data-status=move || drawn.with(|d| d.status.clone())
