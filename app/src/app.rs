@@ -5,7 +5,11 @@ use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context}
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use crate::pages::{HomePage, InterviewPage, LessonPage, NotFound, QuizPage, ReviewPage};
+use crate::pages::{
+    HomePage, InstructorPage, InstructorWorkshopPage, InterviewPage, JoinPage, LessonPage,
+    NotFound, QuizPage, ReviewPage,
+};
+use crate::workshop::WorkshopBanner;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -47,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <A href="/review">"Review"</A>
                 </nav>
             </header>
+            <WorkshopBanner />
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
@@ -62,6 +67,18 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("interview") view=InterviewPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("review") view=ReviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("join") view=JoinPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("join"), ParamSegment("code"))
+                        view=JoinPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("instructor") view=InstructorPage ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("instructor"), StaticSegment("workshops"), ParamSegment("id"))
+                        view=InstructorWorkshopPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -35,16 +35,20 @@ pub struct Feed {
     pub now_ms: RwSignal<i64>,
 }
 
-/// The learner's cluster, live. Clicking an object puts it in `selected`.
+/// The learner's cluster, live. Clicking an object puts it in `selected`. `stream` is the
+/// snapshot stream to follow (the instructor's page follows one learner's).
 #[component]
-pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
+pub fn ClusterPicture(
+    selected: RwSignal<Option<ObjectRef>>,
+    #[prop(into, default = "/api/cluster/watch".to_owned())] stream: String,
+) -> impl IntoView {
     let feed = Feed {
         snapshot: RwSignal::new(None),
         status: RwSignal::new(LinkStatus::Connecting),
         now_ms: RwSignal::new(0),
     };
     #[cfg(feature = "hydrate")]
-    super::connection::start(feed);
+    super::connection::start(feed, stream.clone());
 
     let layout = Memo::new(move |_| feed.snapshot.with(|s| s.as_ref().map(layout::compute)));
     let namespace = Memo::new(move |_| {
@@ -69,7 +73,7 @@ pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>) -> impl IntoView {
     let has_picture = move || layout.with(Option::is_some);
 
     view! {
-        <div class="picture" data-status=move || status_word(feed.status.get())>
+        <div class="picture" data-stream=stream data-status=move || status_word(feed.status.get())>
             <p class="picture-status" role="status">{move || status_text(feed.status.get())}</p>
             <Show when=has_picture>
                 <div class="picture-scroll">
