@@ -3,6 +3,7 @@
 mod browser;
 mod browser_picture;
 mod browser_terminal;
+mod browser_workshop;
 mod labs;
 mod lessons;
 mod picture_stream;
