@@ -88,6 +88,8 @@ fn SignIn(login: ServerAction<InstructorLogin>) -> impl IntoView {
             </ActionForm>
         </section>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 #[component]
@@ -188,6 +190,8 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
             </ActionForm>
         </section>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 #[component]

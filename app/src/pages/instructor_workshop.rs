@@ -155,6 +155,8 @@ fn Board(view: InstructorView) -> impl IntoView {
             </section>
         </div>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 /// One learner's cluster (read-only), their last diagnosis, and a reset of their labs.
@@ -209,4 +211,6 @@ fn LearnerDetail(
             </div>
         </section>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }

@@ -80,6 +80,8 @@ pub(crate) fn JoinPage() -> impl IntoView {
             </ActionForm>
         </div>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 /// What the code leads to, before joining.

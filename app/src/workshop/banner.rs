@@ -88,4 +88,6 @@ fn Banner(membership: MembershipView) -> impl IntoView {
             </nav>
         </aside>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }

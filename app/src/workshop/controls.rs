@@ -173,6 +173,8 @@ pub(crate) fn Controls(
             {move || report.get().map(|report| view! { <Report report /> })}
         </section>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 /// What the last broadcast did.

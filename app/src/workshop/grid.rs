@@ -116,6 +116,8 @@ pub(crate) fn Grid(
             </Show>
         </section>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
 
 /// One learner's row; redraws only when that learner's entry changes.
@@ -203,4 +205,6 @@ fn GridRow(
             <td class="last-diagnosis" title=diagnosis>{diagnosis}</td>
         </tr>
     }
+    // NB: erased so the server crate's types stay within the compiler's depth limit.
+    .into_any()
 }
