@@ -23,11 +23,10 @@ pub(crate) fn InstructorPage() -> impl IntoView {
     let logout = ServerAction::<InstructorLogout>::new();
     let create = ServerAction::<CreateWorkshop>::new();
     // Signing in or out changes what the server answers, so both lists are asked again.
+    // NB: not after a create: a created workshop opens its own page, and asking again would
+    // draw the form anew and lose what was typed when the server refused it.
     let session = move || (login.version().get(), logout.version().get());
-    let workshops = Resource::new(
-        move || (session(), create.version().get()),
-        |_| list_workshops(),
-    );
+    let workshops = Resource::new(session, |_| list_workshops());
     let labs = Resource::new(session, |_| available_labs());
     view! {
         <Title text="Instructor" />

@@ -67,7 +67,7 @@ fn Banner(membership: MembershipView) -> impl IntoView {
                 .map(|text| {
                     view! {
                         <p class="announcement" role="status">
-                            <span aria-hidden="true">"📣 "</span>
+                            <strong>"Announcement: "</strong>
                             {text}
                         </p>
                     }
