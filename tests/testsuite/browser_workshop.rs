@@ -100,7 +100,7 @@ async fn instructor_grid_shows_a_learner_passing_a_task_live() -> anyhow::Result
     .await?;
     fill(&instructor, "#workshop-title", "Volumes, hands on").await?;
     instructor
-        .find_element(format!("input[name='labs[]'][value='{LAB}']"))
+        .find_element(format!("input[name='new[labs][]'][value='{LAB}']"))
         .await?
         .click()
         .await?;

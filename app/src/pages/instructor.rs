@@ -131,7 +131,7 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
                 <label for="workshop-title">"Title"</label>
                 <input
                     id="workshop-title"
-                    name="title"
+                    name="new[title]"
                     type="text"
                     required=true
                     maxlength="120"
@@ -141,13 +141,13 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
                     <legend>"Labs"</legend>
                     // NB: always sent, so that no ticked box still reads as a list (the server
                     // ignores empty entries and says that a workshop needs a lab).
-                    <input type="hidden" name="labs[]" value="" />
+                    <input type="hidden" name="new[labs][]" value="" />
                     {labs
                         .into_iter()
                         .map(|lab| {
                             view! {
                                 <label class="choice">
-                                    <input type="checkbox" name="labs[]" value=lab.slug.clone() />
+                                    <input type="checkbox" name="new[labs][]" value=lab.slug.clone() />
                                     <span>{lab.title}</span>
                                 </label>
                             }
@@ -158,7 +158,7 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
                     <label>
                         "Seats"
                         <input
-                            name="capacity"
+                            name="new[capacity]"
                             type="number"
                             min="1"
                             max="500"
@@ -169,7 +169,7 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
                     <label>
                         "Duration (minutes)"
                         <input
-                            name="duration_minutes"
+                            name="new[duration_minutes]"
                             type="number"
                             min="5"
                             max="1440"

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::model::{InstructorView, JoinPreview, MembershipView, WorkshopLab, WorkshopSummary};
+use super::model::{
+    InstructorView, JoinPreview, MembershipView, NewWorkshop, WorkshopLab, WorkshopSummary,
+};
 
 /// The instructor cookie's name (HttpOnly, SameSite=Strict).
 pub const INSTRUCTOR_COOKIE: &str = "kubedojo_instructor";
@@ -57,23 +59,13 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, ServerFnError> {
         .map_err(super::service::into_server_error)
 }
 
-/// Creates a workshop and sends the instructor to its page. The arguments are flat so a plain
-/// form can send them; `labs` may hold empty entries (a form always sends one, so that no
-/// ticked box still reads as a list), which are ignored.
+/// Creates a workshop and sends the instructor to its page. Empty entries in `labs` are
+/// ignored: a form always sends one, so that no ticked box still reads as a list.
 #[server(endpoint = "instructor-create")]
-pub async fn create_workshop(
-    title: String,
-    labs: Vec<String>,
-    capacity: u32,
-    duration_minutes: u32,
-) -> Result<WorkshopSummary, ServerFnError> {
+pub async fn create_workshop(new: NewWorkshop) -> Result<WorkshopSummary, ServerFnError> {
     let ctx = super::service::instructor()?;
-    let new = super::model::NewWorkshop {
-        title,
-        labs: labs.into_iter().filter(|slug| !slug.is_empty()).collect(),
-        capacity,
-        duration_minutes,
-    };
+    let mut new = new;
+    new.labs.retain(|slug| !slug.is_empty());
     let created = ctx
         .0
         .create(new)
