@@ -81,6 +81,35 @@ pub struct ServeArgs {
     /// as on a real cluster) or `instant`; each learner can switch in the lab panel.
     #[arg(long, default_value = "lifelike")]
     pub pace: kubedojo_sandbox::Pace,
+    /// The secret that unlocks /instructor (workshops). Without it a random one is made and
+    /// printed at start.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "KUBEDOJO_INSTRUCTOR_TOKEN",
+        hide_env_values = true
+    )]
+    pub instructor_token: Option<String>,
+    /// The URL learners open to reach this server, for workshop join links and QR codes
+    /// (default: http://<addr>; set it when serving on 0.0.0.0, e.g. http://10.0.0.5:3000).
+    #[arg(long, value_name = "URL", env = "KUBEDOJO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Folder keeping learners' sandbox clusters (API objects and volume files) across
+    /// restarts, even a crash; default: `kubedojo-data` beside the database.
+    #[arg(long, value_name = "DIR", env = "KUBEDOJO_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// `--data-dir`, or `kubedojo-data` in the database's folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| {
+            self.db
+                .parent()
+                .unwrap_or_else(|| std::path::Path::new(""))
+                .join("kubedojo-data")
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +215,7 @@ mod tests {
         };
         assert_eq!(args.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(args.db, PathBuf::from("kubedojo.db"));
+        assert_eq!(args.data_dir(), PathBuf::from("kubedojo-data"));
         assert!(args.lessons.is_none());
     }
 

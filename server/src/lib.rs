@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod commands;
+pub mod cookies;
 pub mod labs;
 mod learner;
 pub mod live;
@@ -12,6 +13,7 @@ mod routes;
 pub mod site;
 mod state;
 pub mod terminal;
+pub mod workshops;
 
 pub use router::router;
-pub use state::AppState;
+pub use state::{AppState, InstructorSettings};

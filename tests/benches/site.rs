@@ -43,7 +43,11 @@ async fn ssr_throughput() -> anyhow::Result<()> {
         .unwrap_or_default();
     let url: hyper::Uri = server.url(&format!("/lessons/{slug}")).parse()?;
     // A returning learner: the cookie is fixed, as a browser would send it.
-    let cookie = "kubedojo_learner=5b0c3c8e-9a43-4b8f-8d0e-1f2a3b4c5d6e";
+    let cookie: &'static str = Box::leak(
+        server
+            .learner_cookie(kubedojo_progress::LearnerId::generate())
+            .into_boxed_str(),
+    );
     let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
 
     let run = |duration: Duration| {

@@ -1,15 +1,19 @@
 //! Helpers for the workspace's integration tests and benchmarks: start the real kubedojo
 //! server on a loopback port, with a fresh database, and find the built site.
 
+pub mod measure;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use kubedojo_course::{Catalog, LessonSource};
+use kubedojo_progress::LearnerId;
 use kubedojo_progress::ProgressStore;
-use kubedojo_server::AppState;
 use kubedojo_server::cluster::LearnerClusters;
 use kubedojo_server::site::Site;
+use kubedojo_server::workshops::InstructorToken;
+use kubedojo_server::{AppState, InstructorSettings};
 
 /// The repository root (this crate lives in `tests/`).
 pub fn workspace_root() -> PathBuf {
@@ -26,14 +30,23 @@ pub fn site_root() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target/site"))
 }
 
+/// The instructor token of every test server.
+pub const INSTRUCTOR_TOKEN: &str = "test-instructor-token";
+
+/// The learner id in a `kubedojo_learner` cookie value (`<id>.<signature>`).
+pub fn learner_of_cookie(value: &str) -> &str {
+    value.split('.').next().unwrap_or(value)
+}
+
 /// A kubedojo server running in this process on 127.0.0.1, with its own temporary database.
 /// Dropping it stops the server and deletes the database.
 pub struct TestServer {
     pub addr: SocketAddr,
     pub catalog: Arc<Catalog>,
     /// The learners' clusters of this server (embedded sandbox), for tests that provision a
-    /// learner's cluster directly (the learner key is the `kubedojo_learner` cookie's value).
+    /// learner's cluster directly (the learner key is the id in the `kubedojo_learner` cookie, see [`learner_of_cookie`]).
     pub clusters: Arc<LearnerClusters>,
+    state: AppState,
     db_dir: tempfile::TempDir,
     task: tokio::task::JoinHandle<()>,
 }
@@ -55,11 +68,16 @@ impl TestServer {
     pub async fn start_with_db(db_dir: tempfile::TempDir) -> anyhow::Result<Self> {
         let catalog = Arc::new(Catalog::load(&LessonSource::Embedded)?);
         let progress = Arc::new(ProgressStore::open(&db_dir.path().join("kubedojo.db"))?);
-        let state = AppState::new(Site::new(site_root()), catalog.clone(), progress);
-        let clusters = state.clusters.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let router = kubedojo_server::router(state);
+        let state = AppState::new(Site::new(site_root()), catalog.clone(), progress)
+            .with_instructor(InstructorSettings {
+                token: InstructorToken::new(Some(INSTRUCTOR_TOKEN.into())),
+                public_url: format!("http://{addr}"),
+            });
+        let clusters = state.clusters.clone();
+        let router = kubedojo_server::router(state.clone())
+            .into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 eprintln!("test server stopped: {e}");
@@ -69,9 +87,16 @@ impl TestServer {
             addr,
             catalog,
             clusters,
+            state,
             db_dir,
             task,
         })
+    }
+
+    /// The `cookie` header value that makes a request come from `learner` (signed as the
+    /// server signs it).
+    pub fn learner_cookie(&self, learner: LearnerId) -> String {
+        self.state.learner_cookie(learner)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -524,7 +524,7 @@ pub(crate) async fn learner_cookie(page: &Page) -> anyhow::Result<String> {
         .await?
         .into_iter()
         .find(|c| c.name == "kubedojo_learner")
-        .map(|c| c.value)
+        .map(|c| kubedojo_tests::learner_of_cookie(&c.value).to_string())
         .context("the server set no learner cookie")
 }
 

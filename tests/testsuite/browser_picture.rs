@@ -144,6 +144,7 @@ async fn the_picture_shows_the_mysql_pod_come_and_go_and_measures_the_latency() 
         .find(|c| c.name == "kubedojo_learner")
         .context("the page set the learner cookie")?
         .value;
+    let learner = kubedojo_tests::learner_of_cookie(&learner).to_string();
     server.clusters.provision(&learner).wait().await?;
     let manifests = workspace_root().join("lessons/02-bare-pod-data-loss/manifests");
     let secret = std::fs::read_to_string(manifests.join("secret.yaml"))?;

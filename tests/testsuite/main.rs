@@ -10,3 +10,4 @@ mod picture_stream;
 mod progress;
 mod quiz;
 mod terminal;
+mod workshops;

@@ -34,7 +34,7 @@ impl Stream {
     async fn open(server: &TestServer, learner: &str) -> anyhow::Result<Self> {
         let response = reqwest::Client::new()
             .get(server.url("/api/cluster/watch"))
-            .header("cookie", format!("kubedojo_learner={learner}"))
+            .header("cookie", server.learner_cookie(learner.parse()?))
             .send()
             .await?;
         assert!(response.status().is_success(), "{}", response.status());

@@ -492,7 +492,7 @@ async fn wrong_answers_come_back_for_review_when_due() -> anyhow::Result<()> {
         .and_then(|c| c.split(';').next())
         .context("learner cookie")?
         .to_owned();
-    let learner: LearnerId = learner_cookie.parse()?;
+    let learner: LearnerId = kubedojo_tests::learner_of_cookie(&learner_cookie).parse()?;
     let cookie = format!("kubedojo_learner={learner_cookie}");
 
     // The catalog outlives the first server (it is restarted below).

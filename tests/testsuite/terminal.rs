@@ -24,7 +24,7 @@ async fn connect(server: &TestServer, learner: &LearnerId) -> anyhow::Result<(So
     let mut request = url.into_client_request()?;
     request
         .headers_mut()
-        .insert("cookie", format!("kubedojo_learner={learner}").parse()?);
+        .insert("cookie", server.learner_cookie(*learner).parse()?);
     let (mut socket, _) =
         tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(request)).await??;
     let replay = until_prompt(&mut socket, "the greeting").await?;

@@ -9,9 +9,13 @@ mod interview;
 mod labs;
 mod learner;
 mod store;
+mod workshops;
 
 pub use answers::{AnswerRecord, MAX_BOX, QuizScore, ReviewState, interval_days};
 pub use interview::{InterviewAnswer, InterviewSession};
 pub use labs::{Attempt, AttemptKind, LabTaskRecord};
 pub use learner::{LearnerId, ParseLearnerIdError};
 pub use store::{Error, ProgressStore};
+pub use workshops::{
+    JoinOutcome, MemberActivity, MemberRecord, MemberTask, NewWorkshopRecord, WorkshopRecord,
+};

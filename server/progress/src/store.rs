@@ -120,6 +120,38 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX lab_attempts_by_learner ON lab_attempts (learner_id, lab_slug, id);
 ",
+    "
+    -- Keys the server signs cookies with, made once and kept with the data they protect.
+    CREATE TABLE server_secrets (
+        name TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    );
+    -- Instructor-led workshops. `labs` holds lesson slugs separated by spaces; `ends_at` is in
+    -- Unix milliseconds so extending is arithmetic.
+    CREATE TABLE workshops (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        labs TEXT NOT NULL,
+        capacity INTEGER NOT NULL,
+        stuck_after_minutes INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        ends_at INTEGER NOT NULL,
+        ended_at TEXT,
+        announcement TEXT
+    );
+    -- `key` is what instructor pages use for a learner: never the learner's cookie id.
+    CREATE TABLE workshop_members (
+        workshop_id TEXT NOT NULL REFERENCES workshops(id),
+        learner_id TEXT NOT NULL REFERENCES learners(id),
+        key TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        PRIMARY KEY (workshop_id, learner_id),
+        UNIQUE (workshop_id, key)
+    );
+    CREATE INDEX workshop_members_by_learner ON workshop_members (learner_id, joined_at);
+",
 ];
 
 /// Learner progress in one SQLite file.

@@ -3,9 +3,10 @@
 use crate::api;
 use crate::bootstrap;
 use crate::pace::Pace;
+use crate::persist::{self, Manifest, PersistError, Persistence, TokenRecord};
 use crate::store::{AuditEntry, AuditLog, Store};
 use parking_lot::RwLock;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use subtle::ConstantTimeEq;
@@ -69,13 +70,36 @@ pub struct ClusterState {
     pub(crate) runtime: Arc<crate::runtime::Runtime>,
     /// The runtime serving exec/attach/log (the simulated kubelet by default).
     pod_streams: RwLock<Option<Arc<dyn crate::streams::PodStreams>>>,
+    /// Labels the cluster's owner gives it (kept in the manifest of a persistent cluster).
+    labels: RwLock<BTreeMap<String, String>>,
+    /// Set for a cluster that survives restarts (see [`crate::persist`]).
+    persistence: Option<Arc<Persistence>>,
 }
 
 impl Drop for ClusterState {
     fn drop(&mut self) {
         self.runtime.shutdown();
-        let _ = std::fs::remove_dir_all(self.runtime.layout.root());
+        // NB: a persistent cluster's files outlive the process; only a removed one's go.
+        if self.persistence.as_ref().is_none_or(|p| p.is_discarded()) {
+            let _ = std::fs::remove_dir_all(self.runtime.layout.root());
+        }
     }
+}
+
+/// What a cluster is made of, fresh or reloaded.
+struct Parts {
+    id: String,
+    store: Store,
+    admin_secret: String,
+    tokens: HashMap<String, TokenEntry>,
+    next_cluster_ip: u32,
+    next_node_port: u32,
+    pace: Pace,
+    labels: BTreeMap<String, String>,
+    ca_pem: Option<Arc<str>>,
+    data_dir: std::path::PathBuf,
+    limits: crate::runtime::Limits,
+    persistence: Option<Arc<Persistence>>,
 }
 
 /// A handle to one virtual cluster.
@@ -93,46 +117,230 @@ impl std::fmt::Debug for Cluster {
 }
 
 impl Cluster {
+    /// A fresh cluster `id` with its files in `data_dir/id`; `persistent` keeps its objects
+    /// there too, so [`Cluster::restore`] can bring it back after a restart.
     pub(crate) fn new(
         id: String,
         pace: Pace,
         ca_pem: Option<Arc<str>>,
         data_dir: std::path::PathBuf,
         limits: crate::runtime::Limits,
+        persistent: bool,
     ) -> Self {
+        let dir = data_dir.join(&id);
+        let persistence = persistent.then(|| {
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "cannot make a cluster directory; its state will not persist");
+            }
+            Persistence::new(dir, 0, false)
+        });
+        let c = Cluster::assemble(Parts {
+            id,
+            store: Store::new(),
+            admin_secret: random_secret(),
+            tokens: HashMap::new(),
+            // 10.96.0.1 is the `kubernetes` Service; others count up from there.
+            next_cluster_ip: 1,
+            next_node_port: 30000,
+            pace,
+            labels: BTreeMap::new(),
+            ca_pem,
+            data_dir,
+            limits,
+            persistence,
+        });
+        bootstrap::populate(&c);
+        crate::runtime::nodes::populate(&c);
+        crate::runtime::system_pods::populate(&c);
+        c.start();
+        c
+    }
+
+    /// Reload the persistent cluster kept in `dir` (its name is the cluster id). The node
+    /// side comes back as after a reboot of every node: pods bound to nodes are started again
+    /// with new container instances; volumes keep their files.
+    ///
+    /// # Errors
+    /// A missing manifest (a cluster being removed), unreadable or corrupt files.
+    pub(crate) fn restore(
+        dir: &std::path::Path,
+        ca_pem: Option<Arc<str>>,
+        limits: crate::runtime::Limits,
+    ) -> Result<Self, PersistError> {
+        let manifest = Manifest::read(&dir.join(persist::MANIFEST_FILE))?;
+        let snapshot = persist::read_snapshot(&dir.join(persist::SNAPSHOT_FILE))?;
+        let data_dir = dir
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let dir_name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        if manifest.id != dir_name {
+            return Err(PersistError::Corrupt {
+                path: dir.join(persist::MANIFEST_FILE),
+                reason: format!("it names cluster {:?}, not {dir_name:?}", manifest.id),
+            });
+        }
+        let rv = snapshot.rv + persist::RV_GAP_AFTER_RELOAD;
+        let tokens = manifest
+            .tokens
+            .iter()
+            .map(|t| {
+                (
+                    t.id.clone(),
+                    TokenEntry {
+                        secret: t.secret.clone(),
+                        user: UserInfo {
+                            name: t.user.clone(),
+                            groups: t.groups.clone(),
+                        },
+                    },
+                )
+            })
+            .collect();
+        let c = Cluster::assemble(Parts {
+            id: manifest.id,
+            store: Store::restore(rv, snapshot.objects),
+            admin_secret: manifest.admin_secret,
+            tokens,
+            next_cluster_ip: snapshot.next_cluster_ip,
+            next_node_port: snapshot.next_node_port,
+            pace: manifest.pace.parse().unwrap_or_default(),
+            labels: manifest.labels,
+            ca_pem,
+            data_dir,
+            limits,
+            // NB: the jump in resourceVersion is written with the first round.
+            persistence: Some(Persistence::new(dir.to_path_buf(), snapshot.rv, true)),
+        });
+        crate::runtime::reboot(&c);
+        c.start();
+        Ok(c)
+    }
+
+    fn assemble(p: Parts) -> Self {
         let manager = crate::controllers::Manager::default();
-        let layout = crate::runtime::volumes::Layout::new(data_dir.join(&id));
+        let layout = crate::runtime::volumes::Layout::new(p.data_dir.join(&p.id));
         let runtime = Arc::new(crate::runtime::Runtime::new(
             layout,
-            limits,
+            p.limits,
             manager.clone(),
         ));
         let state = Arc::new(ClusterState {
-            id,
-            store: Store::new(),
+            id: p.id,
+            store: p.store,
             audit: AuditLog::default(),
-            admin_secret: random_secret(),
-            tokens: RwLock::new(HashMap::new()),
-            // 10.96.0.1 is the `kubernetes` Service; others count up from there.
-            next_cluster_ip: AtomicU32::new(1),
-            next_node_port: AtomicU32::new(30000),
-            pace: AtomicBool::new(pace == Pace::Lifelike),
-            ca_pem,
-            manager: manager.clone(),
+            admin_secret: p.admin_secret,
+            tokens: RwLock::new(p.tokens),
+            next_cluster_ip: AtomicU32::new(p.next_cluster_ip),
+            next_node_port: AtomicU32::new(p.next_node_port),
+            pace: AtomicBool::new(p.pace == Pace::Lifelike),
+            ca_pem: p.ca_pem,
+            manager,
             runtime,
             pod_streams: RwLock::new(None),
+            labels: RwLock::new(p.labels),
+            persistence: p.persistence,
         });
         let c = Cluster { state };
         c.set_pod_streams(Arc::new(crate::runtime::RuntimeStreams {
             cluster: Arc::downgrade(&c.state),
         }));
-        bootstrap::populate(&c);
-        crate::runtime::nodes::populate(&c);
-        crate::runtime::system_pods::populate(&c);
+        c
+    }
+
+    /// Start the control loop and, for a persistent cluster, its write-behind task.
+    fn start(&self) {
         let mut controllers = crate::controllers::builtin();
         controllers.extend(crate::runtime::Runtime::controllers());
-        crate::controllers::start(&c, controllers, manager);
-        c
+        crate::controllers::start(self, controllers, self.state.manager.clone());
+        if let Some(p) = &self.state.persistence {
+            persist::spawn_writer(self, p.clone());
+        }
+    }
+
+    /// Whether the cluster survives a restart of the process.
+    pub fn is_persistent(&self) -> bool {
+        self.state.persistence.is_some()
+    }
+
+    /// Write everything not yet on disk now (a persistent cluster; others do nothing). The
+    /// write-behind task does this on its own within [`persist::DEBOUNCE`] of a change; this
+    /// is for a clean shutdown and for tests.
+    ///
+    /// # Errors
+    /// The failing write.
+    pub fn persist_now(&self) -> Result<(), PersistError> {
+        match &self.state.persistence {
+            Some(p) => p.write(p.job(self)),
+            None => Ok(()),
+        }
+    }
+
+    /// Forget a persistent cluster for good: nothing more is written and a restart does not
+    /// bring it back; its files go when the last handle is dropped.
+    pub(crate) fn discard(&self) {
+        if let Some(p) = &self.state.persistence {
+            p.discard();
+        }
+    }
+
+    /// The label `key` the owner gave the cluster.
+    pub fn label(&self, key: &str) -> Option<String> {
+        self.state.labels.read().get(key).cloned()
+    }
+
+    /// Every label of the cluster.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        self.state.labels.read().clone()
+    }
+
+    /// Set (or with `None` remove) a label; a persistent cluster keeps it in its manifest.
+    pub fn set_label(&self, key: &str, value: Option<&str>) {
+        {
+            let mut labels = self.state.labels.write();
+            match value {
+                Some(v) => labels.insert(key.to_string(), v.to_string()),
+                None => labels.remove(key),
+            };
+        }
+        self.manifest_changed();
+    }
+
+    fn manifest_changed(&self) {
+        if let Some(p) = &self.state.persistence {
+            p.manifest_changed();
+        }
+    }
+
+    /// The manifest describing this cluster now.
+    pub(crate) fn manifest(&self) -> Manifest {
+        let tokens = self
+            .state
+            .tokens
+            .read()
+            .iter()
+            .map(|(id, t)| TokenRecord {
+                id: id.clone(),
+                secret: t.secret.clone(),
+                user: t.user.name.clone(),
+                groups: t.user.groups.clone(),
+            })
+            .collect();
+        Manifest {
+            id: self.state.id.clone(),
+            admin_secret: self.state.admin_secret.clone(),
+            pace: self.pace().to_string(),
+            tokens,
+            labels: self.labels(),
+        }
+    }
+
+    /// The ClusterIP and NodePort allocators' next values.
+    pub(crate) fn allocators(&self) -> (u32, u32) {
+        (
+            self.state.next_cluster_ip.load(Ordering::Relaxed),
+            self.state.next_node_port.load(Ordering::Relaxed),
+        )
     }
 
     /// Wake the cluster's control loop (after a change the store does not see, such as a
@@ -197,6 +405,7 @@ impl Cluster {
         self.state
             .pace
             .store(pace == Pace::Lifelike, Ordering::Relaxed);
+        self.manifest_changed();
         // Wake the control loop so work that was waiting on a lifelike delay is looked at again.
         self.state.manager.nudge();
     }
@@ -250,6 +459,7 @@ impl Cluster {
                 user: UserInfo::service_account(namespace, service_account),
             },
         );
+        self.manifest_changed();
         format!("kd.{}.{}.{}", self.state.id, id, secret)
     }
 

@@ -55,3 +55,12 @@ impl Pace {
         }
     }
 }
+
+impl std::fmt::Display for Pace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Pace::Instant => "instant",
+            Pace::Lifelike => "lifelike",
+        })
+    }
+}

@@ -21,6 +21,21 @@ pub struct SandboxOptions {
     pub data_dir: Option<PathBuf>,
     /// Per-cluster limits (data bytes, exec sessions, running pods).
     pub limits: Limits,
+    /// Keep every cluster's API objects in its directory of `data_dir` too, so
+    /// [`Sandbox::restore_clusters`] brings the clusters back after a restart (even a
+    /// `kill -9`; see [`crate::persist`]). Needs `data_dir`; ignored without one.
+    pub persistent: bool,
+}
+
+/// A cluster directory that could not be reloaded.
+#[derive(Debug)]
+pub struct RestoreFailure {
+    /// The cluster id (its directory name).
+    pub id: String,
+    /// Why.
+    pub error: crate::persist::PersistError,
+    /// Where its files were moved so that a fresh cluster does not collide with them.
+    pub moved_to: Option<PathBuf>,
 }
 
 struct Inner {
@@ -103,6 +118,7 @@ impl Sandbox {
             ca,
             self.inner.data_dir.clone(),
             self.inner.opts.limits,
+            self.is_persistent(),
         );
         self.inner.clusters.write().insert(id, cluster.clone());
         cluster
@@ -113,9 +129,88 @@ impl Sandbox {
         self.inner.clusters.read().get(id).cloned()
     }
 
-    /// Remove a cluster; its tokens stop working. Returns whether it existed.
+    /// Remove a cluster; its tokens stop working and a persistent one does not come back
+    /// after a restart. Returns whether it existed.
     pub fn remove_cluster(&self, id: &str) -> bool {
-        self.inner.clusters.write().remove(id).is_some()
+        let removed = self.inner.clusters.write().remove(id);
+        if let Some(c) = &removed {
+            c.discard();
+        }
+        removed.is_some()
+    }
+
+    /// Whether this sandbox's clusters survive a restart.
+    pub fn is_persistent(&self) -> bool {
+        self.inner.opts.persistent && !self.inner.owns_data_dir
+    }
+
+    /// The directory holding every cluster's files.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.data_dir
+    }
+
+    /// Reload every persistent cluster found in the data directory (call once, at start,
+    /// inside a Tokio runtime). A directory without a manifest (a removal interrupted by a
+    /// crash) is deleted; one whose files are unreadable or corrupt is moved to
+    /// `<data_dir>/corrupt/` and reported, and its learner gets a fresh cluster next time.
+    /// Later clusters get ids that do not collide with any directory found.
+    pub fn restore_clusters(&self) -> (Vec<Cluster>, Vec<RestoreFailure>) {
+        let mut restored = Vec::new();
+        let mut failed = Vec::new();
+        if !self.is_persistent() {
+            return (restored, failed);
+        }
+        let ca = self.tls().ok().map(|t| Arc::<str>::from(t.ca_pem()));
+        let mut dirs: Vec<(u64, PathBuf)> = std::fs::read_dir(&self.inner.data_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name();
+                let n = name.to_str()?.strip_prefix('c')?.parse::<u64>().ok()?;
+                Some((n, e.path()))
+            })
+            .collect();
+        dirs.sort();
+        for (n, dir) in dirs {
+            self.inner.next_id.fetch_max(n + 1, Ordering::Relaxed);
+            let id = format!("c{n}");
+            match Cluster::restore(&dir, ca.clone(), self.inner.opts.limits) {
+                Ok(c) => {
+                    self.inner.clusters.write().insert(id, c.clone());
+                    restored.push(c);
+                }
+                Err(crate::persist::PersistError::NoManifest(_)) => {
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Err(error) => {
+                    let aside = self.inner.data_dir.join("corrupt").join(format!(
+                        "{id}-{}",
+                        chrono::Utc::now().format("%Y%m%dT%H%M%S")
+                    ));
+                    let moved_to = std::fs::create_dir_all(self.inner.data_dir.join("corrupt"))
+                        .and_then(|()| std::fs::rename(&dir, &aside))
+                        .ok()
+                        .map(|()| aside);
+                    failed.push(RestoreFailure {
+                        id,
+                        error,
+                        moved_to,
+                    });
+                }
+            }
+        }
+        (restored, failed)
+    }
+
+    /// Write every persistent cluster's pending changes now (a clean shutdown); returns the
+    /// failures.
+    pub fn persist_all(&self) -> Vec<(String, crate::persist::PersistError)> {
+        let clusters: Vec<Cluster> = self.inner.clusters.read().values().cloned().collect();
+        clusters
+            .into_iter()
+            .filter_map(|c| c.persist_now().err().map(|e| (c.id().to_string(), e)))
+            .collect()
     }
 
     /// Ids of all clusters.

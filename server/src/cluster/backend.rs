@@ -1,5 +1,8 @@
 //! The backend in use (the one place that knows) and the handle a learner's cluster is.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
 use super::apply::{Applied, ApplyOptions, apply_yaml};
 use super::error::ClusterError;
 use super::namespace_backend::{NAMESPACE_STEPS, NamespaceBackend};
@@ -28,6 +31,9 @@ pub struct LearnerCluster {
     pub client: kube::Client,
     /// The same credentials as YAML for kubectl.
     pub kubeconfig: String,
+    /// The labs set up on this cluster (kept with the cluster, so they survive a restart of
+    /// the server: a lab is resumed there, not set up again).
+    pub labs: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for LearnerCluster {
@@ -116,6 +122,36 @@ impl Backend {
         }
     }
 
+    /// The learner clusters an earlier run of the server left behind: sandbox clusters
+    /// reloaded from the data directory, or namespaces on the real cluster found by label.
+    pub async fn adopt_existing(&self) -> Vec<LearnerCluster> {
+        match self {
+            Backend::Sandbox(b) => b.restore().await,
+            Backend::Namespace(b) => b.adopt_existing().await,
+        }
+    }
+
+    /// Keep the list of labs set up on `lc` with the cluster.
+    ///
+    /// # Errors
+    /// API failures (namespace backend).
+    pub async fn record_labs(&self, lc: &LearnerCluster) -> Result<(), ClusterError> {
+        match self {
+            Backend::Sandbox(b) => {
+                b.record_labs(lc);
+                Ok(())
+            }
+            Backend::Namespace(b) => b.record_labs(lc).await,
+        }
+    }
+
+    /// Write whatever is not yet persisted (a clean shutdown).
+    pub fn persist_all(&self) {
+        if let Backend::Sandbox(b) = self {
+            b.persist_all();
+        }
+    }
+
     /// Server-side apply a lesson's manifests to the learner's cluster.
     ///
     /// # Errors
@@ -145,18 +181,31 @@ impl Backend {
     ///
     /// # Errors
     /// The kubeconfig path is unusable, as one sentence.
+    /// `data_dir` keeps the sandbox clusters (objects and volume files) across restarts;
+    /// without it they live in a temporary directory and end with the process.
     pub async fn open(
-        kubeconfig: Option<&std::path::Path>,
+        kubeconfig: Option<&Path>,
         context: Option<&str>,
         pace: kubedojo_sandbox::Pace,
+        data_dir: Option<&Path>,
     ) -> Result<Backend, ClusterError> {
         match kubeconfig {
-            None => Ok(Backend::Sandbox(SandboxBackend::new(
-                kubedojo_sandbox::Sandbox::new(kubedojo_sandbox::SandboxOptions {
-                    pace,
-                    ..Default::default()
-                }),
-            ))),
+            None => {
+                if let Some(dir) = data_dir {
+                    std::fs::create_dir_all(dir).map_err(|e| ClusterError::DataDir {
+                        path: dir.to_path_buf(),
+                        reason: e.to_string(),
+                    })?;
+                }
+                Ok(Backend::Sandbox(SandboxBackend::new(
+                    kubedojo_sandbox::Sandbox::new(kubedojo_sandbox::SandboxOptions {
+                        pace,
+                        data_dir: data_dir.map(Path::to_path_buf),
+                        persistent: data_dir.is_some(),
+                        ..Default::default()
+                    }),
+                )))
+            }
             Some(path) => Ok(Backend::Namespace(Box::new(
                 NamespaceBackend::connect(path, context, Default::default()).await?,
             ))),

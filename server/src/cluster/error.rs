@@ -24,6 +24,8 @@ pub enum ClusterError {
     NotProvisioned,
     #[error("{0} needs the embedded sandbox; on a real cluster time runs as it does")]
     SandboxOnly(&'static str),
+    #[error("the data directory {path} cannot be used: {reason}")]
+    DataDir { path: PathBuf, reason: String },
     #[error("the sandbox TLS listener cannot start: {0}")]
     Tls(String),
     #[error("Kubernetes API call failed: {0}")]

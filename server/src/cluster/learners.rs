@@ -82,6 +82,43 @@ impl LearnerClusters {
         })
     }
 
+    /// Take back the learner clusters an earlier run of the server left (see
+    /// [`Backend::adopt_existing`]); returns how many learners got theirs back. Call once,
+    /// before serving.
+    pub async fn adopt_existing(&self) -> usize {
+        let adopted = self.backend.adopt_existing().await;
+        let n = adopted.len();
+        for lc in adopted {
+            let slot = self.slot(&lc.learner);
+            slot.lock().await.cluster = Some(lc);
+        }
+        n
+    }
+
+    /// Whether `lab` was set up on the learner's current cluster (so it can be resumed there
+    /// rather than set up again).
+    pub async fn has_lab(&self, learner: &str, lab: &str) -> bool {
+        self.cluster_for(learner)
+            .await
+            .is_some_and(|lc| lc.labs.contains(lab))
+    }
+
+    /// Record that `lab` is set up on the learner's current cluster (kept with the cluster).
+    ///
+    /// # Errors
+    /// No cluster, or the backend cannot store it.
+    pub async fn record_lab(&self, learner: &str, lab: &str) -> Result<(), ClusterError> {
+        let slot = self
+            .existing_slot(learner)
+            .ok_or(ClusterError::NotProvisioned)?;
+        let mut slot = slot.lock().await;
+        let lc = slot.cluster.as_mut().ok_or(ClusterError::NotProvisioned)?;
+        if lc.labs.insert(lab.to_string()) {
+            self.backend.record_labs(lc).await?;
+        }
+        Ok(())
+    }
+
     /// The default: a fresh embedded sandbox, 2 h TTL.
     pub fn sandbox_default() -> Arc<Self> {
         Self::new(

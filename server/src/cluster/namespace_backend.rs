@@ -28,7 +28,7 @@ use super::error::ClusterError;
 use super::names::{
     LEARNER_ID_ANNOTATION, LEARNER_LABEL, MANAGED_SELECTOR, learner_labels, namespace_for, short_id,
 };
-use super::provision::Reporter;
+use super::provision::{Faults, Reporter};
 
 /// Provisioning steps of the namespace backend.
 pub const NAMESPACE_STEPS: &[&str] = &[
@@ -44,6 +44,10 @@ pub const NAMESPACE_STEPS: &[&str] = &[
 
 /// The ServiceAccount a learner acts as.
 const LEARNER_SA: &str = "learner";
+/// Namespace annotation listing the labs set up in it (comma-separated slugs).
+pub const LABS_ANNOTATION: &str = "kubedojo.dev/labs";
+/// Field manager of [`LABS_ANNOTATION`], apart from the one that applies the namespace.
+const LABS_FIELD_MANAGER: &str = "kubedojo-labs";
 /// Role, RoleBinding, ResourceQuota and LimitRange name inside a learner namespace.
 const OBJECT_NAME: &str = "kubedojo-learner";
 /// How long to wait for the API server to answer at start-up.
@@ -394,7 +398,76 @@ impl NamespaceBackend {
             namespace: ns,
             client,
             kubeconfig,
+            labs: Default::default(),
         })
+    }
+
+    /// Re-adopt the learner namespaces an earlier run of the server made (found by the
+    /// `managed-by` label, the learner by the learner-id annotation): the fixed objects are
+    /// applied again (the same names, so nothing of the learner's work is touched) and a
+    /// fresh token is issued. Terminating namespaces are left to finish; a namespace that
+    /// cannot be adopted is reported and skipped (its learner's next start provisions it).
+    pub async fn adopt_existing(&self) -> Vec<LearnerCluster> {
+        let nss = match Api::<Namespace>::all(self.admin.clone())
+            .list(&ListParams::default().labels(MANAGED_SELECTOR))
+            .await
+        {
+            Ok(l) => l.items,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list learner namespaces to adopt");
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for ns in nss {
+            if ns.metadata.deletion_timestamp.is_some() {
+                continue;
+            }
+            let annotations = ns.metadata.annotations.unwrap_or_default();
+            let Some(learner) = annotations.get(LEARNER_ID_ANNOTATION) else {
+                continue;
+            };
+            let (reporter, _) = Reporter::new(NAMESPACE_STEPS, Faults::default());
+            match self.provision_steps(learner, &reporter).await {
+                Ok(mut lc) => {
+                    lc.labs = annotations
+                        .get(LABS_ANNOTATION)
+                        .map(|l| {
+                            l.split(',')
+                                .filter(|s| !s.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    out.push(lc);
+                }
+                Err(e) => {
+                    tracing::error!(learner, error = %e, "cannot adopt a learner namespace");
+                }
+            }
+        }
+        out
+    }
+
+    /// Keep the labs set up in the learner's namespace as an annotation on it (its own field
+    /// manager, so re-applying the namespace at adoption leaves it alone).
+    ///
+    /// # Errors
+    /// The API server's answer.
+    pub async fn record_labs(&self, lc: &LearnerCluster) -> Result<(), ClusterError> {
+        let labs: Vec<&str> = lc.labs.iter().map(String::as_str).collect();
+        let patch = json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": lc.namespace, "annotations": {LABS_ANNOTATION: labs.join(",")}},
+        });
+        Api::<Namespace>::all(self.admin.clone())
+            .patch(
+                &lc.namespace,
+                &PatchParams::apply(LABS_FIELD_MANAGER).force(),
+                &Patch::Apply(&patch),
+            )
+            .await?;
+        Ok(())
     }
 
     async fn apply_obj<K>(

@@ -10,7 +10,8 @@ use kubedojo_progress::ProgressStore;
 use crate::cli::ServeArgs;
 use crate::cluster::{Backend, LearnerClusters};
 use crate::site::Site;
-use crate::state::AppState;
+use crate::state::{AppState, InstructorSettings};
+use crate::workshops::InstructorToken;
 
 /// Runs the web server until ctrl-c.
 ///
@@ -28,25 +29,40 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     site.check_bundle()
         .context("refusing to start: the browser bundle is missing")?;
     let progress = ProgressStore::open(&args.db)?;
-    let state =
-        AppState::new(site, Arc::new(catalog), Arc::new(progress)).with_clusters(clusters.clone());
-    let reaper = clusters.spawn_reaper(REAP_EVERY.min(args.learner_ttl));
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let instructor = instructor_settings(&args, listener.local_addr()?);
+    let state = AppState::new(site, Arc::new(catalog), Arc::new(progress))
+        .with_clusters(clusters.clone())
+        .with_instructor(instructor.clone());
+    let reaper = clusters.spawn_reaper(REAP_EVERY.min(args.learner_ttl));
+    let workshop_reaper = state.workshops.spawn_reaper(REAP_EVERY);
+    if args.instructor_token.is_none() {
+        // NB: printed, not logged: it is for the person who started the server.
+        println!(
+            "Instructor page: {}/instructor  (token: {})",
+            instructor.public_url,
+            instructor.token.as_str()
+        );
+    }
     tracing::info!(
         lessons = state.course.catalog.lessons().len(),
         db = %args.db.display(),
         "kubedojo is ready at http://{}",
         listener.local_addr()?
     );
-    axum::serve(listener, crate::router(state))
+    // Connect info gives workshop joins a per-address rate limit.
+    let app = crate::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
             tracing::info!("shutting down");
         })
         .await?;
     reaper.abort();
+    workshop_reaper.abort();
+    clusters.backend().persist_all();
     if args.cleanup_on_exit {
         let n = clusters.cleanup_all().await?;
         tracing::info!(
@@ -55,6 +71,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The instructor token and the public URL, from the flags (or made up).
+fn instructor_settings(args: &ServeArgs, bound: std::net::SocketAddr) -> InstructorSettings {
+    let public_url = args.public_url.clone().unwrap_or_else(|| {
+        if bound.ip().is_unspecified() {
+            tracing::warn!(
+                "serving on every address: set --public-url so join links work for the room"
+            );
+        }
+        format!("http://{bound}")
+    });
+    InstructorSettings {
+        token: InstructorToken::new(args.instructor_token.clone()),
+        public_url,
+    }
 }
 
 /// How often idle learner clusters are looked for.
@@ -66,13 +98,24 @@ const REAP_EVERY: Duration = Duration::from_secs(60);
 /// # Errors
 /// One sentence naming what is wrong with the kubeconfig, the server or its permissions.
 pub async fn open_clusters(args: &ServeArgs) -> anyhow::Result<Arc<LearnerClusters>> {
+    let data_dir = args.data_dir();
     let backend = Backend::open(
         args.kubeconfig.as_deref(),
         args.context.as_deref(),
         args.pace,
+        Some(&data_dir),
     )
     .await
     .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
-    tracing::info!(backend = ?backend.kind(), "learner clusters ready");
-    Ok(LearnerClusters::new(backend, args.learner_ttl))
+    let clusters = LearnerClusters::new(backend, args.learner_ttl);
+    let started = std::time::Instant::now();
+    let adopted = clusters.adopt_existing().await;
+    tracing::info!(
+        backend = ?clusters.backend().kind(),
+        data_dir = %data_dir.display(),
+        adopted,
+        took_ms = started.elapsed().as_millis(),
+        "learner clusters ready"
+    );
+    Ok(clusters)
 }

@@ -82,7 +82,8 @@ impl LabService {
     }
 
     /// The learner's session, checked against their cluster: a cluster removed meanwhile (idle
-    /// TTL, reset from another lab) detaches the session.
+    /// TTL, reset from another lab) detaches the session, and a lab already set up on the
+    /// learner's cluster (before a restart of the server) is resumed.
     pub(crate) async fn live_session(
         &self,
         learner: LearnerId,
@@ -98,7 +99,37 @@ impl LabService {
         {
             session.detach();
         }
+        if session.cluster().is_none() {
+            self.resume(&session).await;
+        }
         Ok(session)
+    }
+
+    /// Attach grading to a lab whose setup is already on the learner's cluster (the cluster
+    /// came back after a restart of the server), without applying the setup again: the
+    /// learner's work stays as they left it.
+    async fn resume(&self, session: &Arc<LabSession>) {
+        let key = session.learner.to_string();
+        let Some(lc) = self.clusters.cluster_for(&key).await else {
+            return;
+        };
+        if !lc.labs.contains(&session.slug) {
+            return;
+        }
+        // NB: a start already in flight owns the session; it attaches grading itself.
+        let Ok(_turn) = session.exclusive.try_lock() else {
+            return;
+        };
+        if session.cluster().is_some() {
+            return;
+        }
+        session.note(
+            TimelineKind::Cluster,
+            "Your cluster is back, as you left it; grading continues.".into(),
+            None,
+        );
+        session.attach(Grader::new(lc.client, lc.namespace));
+        session.set_pace(self.clusters.pace(&key).await.map(pace_view));
     }
 
     fn log(&self, learner: LearnerId, slug: &str, kind: AttemptKind, subject: &str, detail: &str) {
@@ -163,6 +194,9 @@ impl LabService {
                         AttemptKind::Start
                     };
                     this.log(session.learner, &session.slug, kind, &session.slug, "");
+                    if let Err(e) = this.clusters.record_lab(&key, &session.slug).await {
+                        tracing::warn!(error = %e, "cannot record the lab on its cluster");
+                    }
                     session.note(
                         TimelineKind::Cluster,
                         if reset {

@@ -23,7 +23,15 @@ pub async fn watch(
     State(clusters): State<Arc<LearnerClusters>>,
     Extension(learner): Extension<LearnerId>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let messages = stream::spawn(clusters, learner.to_string());
+    picture_events(clusters, learner.to_string())
+}
+
+/// The picture of `learner`'s cluster as SSE (also what an instructor sees of a learner).
+pub(crate) fn picture_events(
+    clusters: Arc<LearnerClusters>,
+    learner: String,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    let messages = stream::spawn(clusters, learner);
     let events = futures::stream::unfold(messages, |mut messages| async move {
         let message = messages.recv().await?;
         Some((Ok(event(&message)), messages))

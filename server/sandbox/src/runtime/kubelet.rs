@@ -242,6 +242,16 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
             });
         }
     }
+    if runtime.take_rebooted(meta::uid_of(pod)) {
+        after_reboot(pod, &mut containers);
+        cx.event(
+            pod,
+            EventType::Normal,
+            "SandboxChanged",
+            "Pod sandbox changed, it will be killed and re-created.",
+            &src,
+        );
+    }
     let rt = Arc::new(PodRt {
         uid: meta::uid_of(pod).to_string(),
         namespace: meta::namespace_of(pod).to_string(),
@@ -256,6 +266,37 @@ fn admit(cx: &Cx, runtime: &Arc<Runtime>, pod: &Value, node: &str) -> Result<Arc
     });
     runtime.insert_pod(rt.clone());
     Ok(rt)
+}
+
+/// A pod that ran before its node rebooted (the cluster was reloaded): each app container
+/// that had started counts one more restart, with the instance that died in the reboot as
+/// its last state (exit code 255, reason Unknown, as the real kubelet reports it).
+fn after_reboot(pod: &Value, containers: &mut [ContainerRt]) {
+    let statuses = pod["status"]["containerStatuses"].as_array();
+    for c in containers.iter_mut().filter(|c| !c.init) {
+        let Some(st) = statuses.and_then(|s| s.iter().find(|s| s["name"] == c.name.as_str()))
+        else {
+            continue;
+        };
+        let started = st["state"]["running"]["startedAt"]
+            .as_str()
+            .or_else(|| st["state"]["terminated"]["startedAt"].as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc));
+        let restarts = u32::try_from(st["restartCount"].as_u64().unwrap_or(0)).unwrap_or(0);
+        let Some(started) = started else {
+            continue;
+        };
+        c.restarts = restarts + 1;
+        c.instance = restarts + 1;
+        c.last = Some(Terminated {
+            exit_code: 255,
+            reason: "Unknown".into(),
+            message: None,
+            started,
+            finished: chrono::Utc::now(),
+        });
+    }
 }
 
 /// Drive every container one step and publish the pod status.

@@ -71,6 +71,9 @@ pub struct Runtime {
     pub(crate) quota: Arc<kubedojo_images::Quota>,
     /// The cluster has finished booting (system pods running).
     pub(crate) booted: std::sync::atomic::AtomicBool,
+    /// Pods (by uid) that ran on their node before the cluster was reloaded: the kubelet
+    /// starts them again as after a node reboot (new container instances, restart counted).
+    rebooted: Mutex<HashSet<String>>,
     wake: Manager,
 }
 
@@ -93,6 +96,7 @@ impl Runtime {
             exec_sessions: std::sync::atomic::AtomicUsize::new(0),
             quota: kubedojo_images::Quota::new(limits.data_bytes),
             booted: std::sync::atomic::AtomicBool::new(false),
+            rebooted: Mutex::new(HashSet::new()),
             wake,
         }
     }
@@ -176,6 +180,11 @@ impl Runtime {
     /// Every pod the kubelets know, for shutdown and node loss.
     fn all_pods(&self) -> Vec<Arc<PodRt>> {
         self.pods.lock().values().cloned().collect()
+    }
+
+    /// Whether `uid` ran before a reload (asked once: the kubelet's first admission takes it).
+    fn take_rebooted(&self, uid: &str) -> bool {
+        self.rebooted.lock().remove(uid)
     }
 
     /// Stop every process (the cluster is being removed).
@@ -304,4 +313,56 @@ impl Drop for PortGuard {
             pod.listeners.lock().remove(&self.port);
         }
     }
+}
+
+/// Prepare the node side of a reloaded cluster, as every node would find itself after a
+/// reboot: powered-off nodes stay lost, pods bound to a node are marked to be started again
+/// (their old containers and writable layers are gone, their pod volumes and PVs are not),
+/// directories of pods that no longer exist are removed, and the files already on disk count
+/// against the cluster's byte limit.
+pub(crate) fn reboot(cluster: &crate::cluster::Cluster) {
+    use crate::admission::meta;
+    use crate::registry::ids;
+    let store = cluster.store();
+    let runtime = cluster.runtime();
+    for node in store.list(*ids::NODES, None).0 {
+        if node["metadata"]["annotations"][POWER_ANNOTATION] == "off" {
+            runtime.set_node_lost(meta::name_of(&node), true);
+        }
+    }
+    let mut live = HashSet::new();
+    for pod in store.list(*ids::PODS, None).0 {
+        let uid = meta::uid_of(&pod).to_string();
+        let Some(node) = pod["spec"]["nodeName"].as_str() else {
+            continue;
+        };
+        let _ = std::fs::remove_dir_all(runtime.layout.pod_dir(node, &uid).join("containers"));
+        if !matches!(
+            pod["status"]["phase"].as_str(),
+            Some("Succeeded" | "Failed")
+        ) {
+            runtime.rebooted.lock().insert(uid.clone());
+        }
+        live.insert(uid);
+    }
+    let nodes_dir = runtime.layout.root().join("nodes");
+    for node in std::fs::read_dir(&nodes_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for pod_dir in std::fs::read_dir(node.path().join("pods"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let uid = pod_dir.file_name().to_string_lossy().into_owned();
+            if !live.contains(&uid) {
+                let _ = std::fs::remove_dir_all(pod_dir.path());
+            }
+        }
+    }
+    let used =
+        volumes::disk_usage(&nodes_dir) + volumes::disk_usage(&runtime.layout.root().join("pvs"));
+    let _ = runtime.quota.charge(used.min(runtime.quota.remaining()));
 }

@@ -6,7 +6,7 @@
 //!    pod, later deletes it), so the continuous evaluator re-grades after each change; reports
 //!    CPU use, and the latency from the change to the new verdict in the learner's lab view.
 //!
-//! `cargo bench -p kubedojo-server --bench labs`; quick: `LEARNERS=20 LOAD_SECS=10 ...`.
+//! `cargo bench -p kubedojo-tests --bench labs`; quick: `LEARNERS=20 LOAD_SECS=10 ...`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +17,7 @@ use kubedojo_course::{Catalog, LessonSource};
 use kubedojo_progress::{LearnerId, ProgressStore};
 use kubedojo_server::cluster::LearnerClusters;
 use kubedojo_server::labs::{LabService, Labs};
+use kubedojo_tests::measure::{cpu_time, env_number, percentile, rss_mib};
 use tokio::sync::watch;
 
 #[global_allocator]
@@ -24,48 +25,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const LAB: &str = "02-bare-pod-data-loss";
 const BARE_POD: &str = include_str!("../../lessons/02-bare-pod-data-loss/manifests/bare-pod.yaml");
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// User + system CPU time of this process (Linux `/proc/self/stat`, in clock ticks of 10 ms).
-fn cpu_time() -> Duration {
-    let ticks = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            // Fields after the command name (which is in parentheses and may hold spaces).
-            let rest = s.rsplit_once(')')?.1;
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let utime: u64 = fields.get(11)?.parse().ok()?;
-            let stime: u64 = fields.get(12)?.parse().ok()?;
-            Some(utime + stime)
-        })
-        .unwrap_or(0);
-    Duration::from_millis(ticks * 10)
-}
-
-fn rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn bare_pod_status(view: &LabView) -> TaskStatus {
     view.tasks
