@@ -3,8 +3,7 @@
 //! code, starts the lab and fixes it as the solution says; the instructor's grid shows the
 //! learner and then the passed task live, without a reload.
 //!
-//! Needs `/usr/bin/chromium`, the built site and a server started with the instructor token
-//! of [`instructor_token`].
+//! Needs `/usr/bin/chromium` and the built site (`cargo xtask test` provides both).
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +12,7 @@ use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
 };
-use kubedojo_tests::TestServer;
+use kubedojo_tests::{INSTRUCTOR_TOKEN, TestServer};
 
 use crate::browser::{
     Chromium, learner_cookie, require_built_site, screenshot, wait_for_hydration, wait_until,
@@ -21,15 +20,6 @@ use crate::browser::{
 
 const LAB: &str = "02-bare-pod-data-loss";
 const TASK: &str = "deployment-pvc";
-/// The token the test server's instructor signs in with, unless the environment names one.
-const DEFAULT_TOKEN: &str = "kubedojo-test-instructor-token";
-
-/// The instructor token of the test server: `$KUBEDOJO_TEST_INSTRUCTOR_TOKEN`, else
-/// [`DEFAULT_TOKEN`]. The test server must be started with the same token.
-fn instructor_token() -> String {
-    std::env::var("KUBEDOJO_TEST_INSTRUCTOR_TOKEN").unwrap_or_else(|_| DEFAULT_TOKEN.to_owned())
-}
-
 async fn text(page: &Page, selector: &str) -> anyhow::Result<String> {
     Ok(page
         .find_element(selector)
@@ -86,7 +76,7 @@ async fn instructor_grid_shows_a_learner_passing_a_task_live() -> anyhow::Result
     // The instructor signs in and creates a workshop on the lesson 2 lab.
     let instructor = chromium.browser.new_page(server.url("/instructor")).await?;
     wait_for_hydration(&instructor).await?;
-    fill(&instructor, "#instructor-token", &instructor_token()).await?;
+    fill(&instructor, "#instructor-token", INSTRUCTOR_TOKEN).await?;
     instructor
         .find_element(".sign-in button[type=submit]")
         .await?
