@@ -7,7 +7,11 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 // Pages are erased by the router; `synced` keeps that from compiling async hydration.
 use crate::components::sync_view::synced;
-use crate::pages::{HomePage, InterviewPage, LessonPage, NotFound, QuizPage, ReviewPage};
+use crate::pages::{
+    HomePage, InstructorPage, InstructorWorkshopPage, InterviewPage, JoinPage, LessonPage,
+    NotFound, QuizPage, ReviewPage,
+};
+use crate::workshop::WorkshopBanner;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <A href="/review">"Review"</A>
                 </nav>
             </header>
+            <WorkshopBanner />
             <main id="main" tabindex="-1">
                 <Routes fallback=|| synced(view! { <NotFound /> })>
                     <Route path=StaticSegment("") view=|| synced(view! { <HomePage /> }) ssr=SsrMode::Async />
@@ -64,6 +69,18 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=StaticSegment("interview") view=|| synced(view! { <InterviewPage /> }) ssr=SsrMode::Async />
                     <Route path=StaticSegment("review") view=|| synced(view! { <ReviewPage /> }) ssr=SsrMode::Async />
+                    <Route path=StaticSegment("join") view=|| synced(view! { <JoinPage /> }) ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("join"), ParamSegment("code"))
+                        view=|| synced(view! { <JoinPage /> })
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=StaticSegment("instructor") view=|| synced(view! { <InstructorPage /> }) ssr=SsrMode::Async />
+                    <Route
+                        path=(StaticSegment("instructor"), StaticSegment("workshops"), ParamSegment("id"))
+                        view=|| synced(view! { <InstructorWorkshopPage /> })
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <footer class="site-footer">

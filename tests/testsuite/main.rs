@@ -4,6 +4,7 @@ mod browser;
 mod browser_lab_ui;
 mod browser_picture;
 mod browser_terminal;
+mod browser_workshop;
 mod labs;
 mod lessons;
 mod picture_stream;

@@ -1,14 +1,20 @@
 //! One routed page per file.
 
 mod home;
+mod instructor;
+mod instructor_workshop;
 mod interview;
+mod join;
 mod lesson;
 mod not_found;
 mod quiz;
 mod review;
 
 pub(crate) use home::HomePage;
+pub(crate) use instructor::InstructorPage;
+pub(crate) use instructor_workshop::InstructorWorkshopPage;
 pub(crate) use interview::InterviewPage;
+pub(crate) use join::JoinPage;
 pub(crate) use lesson::LessonPage;
 pub(crate) use not_found::NotFound;
 pub(crate) use quiz::QuizPage;

@@ -59,14 +59,20 @@ pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, ServerFnError> {
         .map_err(super::service::into_server_error)
 }
 
-/// Creates a workshop.
+/// Creates a workshop and sends the instructor to its page. Empty entries in `labs` are
+/// ignored: a form always sends one, so that no ticked box still reads as a list.
 #[server(endpoint = "instructor-create")]
 pub async fn create_workshop(new: NewWorkshop) -> Result<WorkshopSummary, ServerFnError> {
     let ctx = super::service::instructor()?;
-    ctx.0
+    let mut new = new;
+    new.labs.retain(|slug| !slug.is_empty());
+    let created = ctx
+        .0
         .create(new)
         .await
-        .map_err(super::service::into_server_error)
+        .map_err(super::service::into_server_error)?;
+    leptos_axum::redirect(&format!("/instructor/workshops/{}", created.id));
+    Ok(created)
 }
 
 /// The instructor's view of one workshop (grid, chaos options, last broadcast).
@@ -146,15 +152,18 @@ pub async fn preview_workshop(code: String) -> Result<JoinPreview, ServerFnError
         .map_err(super::service::into_server_error)
 }
 
-/// Joins a workshop with a display name.
+/// Joins a workshop with a display name and sends the learner to the first lab's lesson.
 #[server(endpoint = "workshop-join")]
 pub async fn join_workshop(code: String, name: String) -> Result<MembershipView, ServerFnError> {
     let ctx = super::service::workshops()?;
     let learner = crate::ssr::current_learner()?;
-    ctx.0
+    let membership = ctx
+        .0
         .join(super::service::client_addr(), learner, code, name)
         .await
-        .map_err(super::service::into_server_error)
+        .map_err(super::service::into_server_error)?;
+    leptos_axum::redirect(&super::format::first_lab_path(&membership.labs));
+    Ok(membership)
 }
 
 /// The workshop the current learner is in, if any.

@@ -15,7 +15,6 @@ use web_sys::{EventSource, MessageEvent};
 use super::model::PictureMessage;
 use super::view::{Feed, LinkStatus};
 
-const URL: &str = "/api/cluster/watch";
 const FIRST_PAUSE_MS: u64 = 500;
 const MAX_PAUSE_MS: u64 = 15_000;
 /// Ages tick once a second.
@@ -23,6 +22,7 @@ const TICK: Duration = Duration::from_secs(1);
 
 #[derive(Default)]
 struct Link {
+    url: String,
     source: Option<EventSource>,
     pause_ms: u64,
     stopped: bool,
@@ -40,8 +40,9 @@ fn browser_now_ms() -> i64 {
 }
 
 /// Connects `feed` to the server until the component is dropped.
-pub fn start(feed: Feed) {
+pub fn start(feed: Feed, url: String) {
     let link: Shared = Rc::new(RefCell::new(Link {
+        url,
         pause_ms: FIRST_PAUSE_MS,
         ..Link::default()
     }));
@@ -73,7 +74,8 @@ fn open(link: Shared, feed: Feed) {
     if link.borrow().stopped {
         return;
     }
-    let Ok(source) = EventSource::new(URL) else {
+    let url = link.borrow().url.clone();
+    let Ok(source) = EventSource::new(&url) else {
         retry_later(link, feed);
         return;
     };

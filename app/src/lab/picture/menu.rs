@@ -19,6 +19,17 @@ pub struct Actions {
     pub run: Callback<String>,
 }
 
+impl Actions {
+    /// No actions: a picture to look at only.
+    pub fn none() -> Self {
+        Self {
+            list: Signal::stored(Vec::new()),
+            idle: Signal::stored(false),
+            run: Callback::new(|_: String| {}),
+        }
+    }
+}
+
 /// Where the menu goes, in percent of the picture: below the box, or above it when the box is
 /// in the lower half; from its left edge, or its right edge in the right half (so the menu
 /// stays inside the picture).

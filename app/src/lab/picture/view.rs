@@ -39,16 +39,21 @@ pub struct Feed {
 }
 
 /// The learner's cluster, live. Clicking an object puts it in `selected`, and a menu beside it
-/// offers the lab's `actions` on it.
+/// offers the lab's `actions` on it. `stream` is the snapshot stream to follow (the instructor's
+/// page follows one learner's, read-only, with [`Actions::none`]).
 #[component]
-pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>, actions: Actions) -> impl IntoView {
+pub fn ClusterPicture(
+    selected: RwSignal<Option<ObjectRef>>,
+    actions: Actions,
+    #[prop(into, default = "/api/cluster/watch".to_owned())] stream: String,
+) -> impl IntoView {
     let feed = Feed {
         snapshot: RwSignal::new(None),
         status: RwSignal::new(LinkStatus::Connecting),
         now_ms: RwSignal::new(0),
     };
     #[cfg(feature = "hydrate")]
-    super::connection::start(feed);
+    super::connection::start(feed, stream.clone());
 
     let layout = Memo::new(move |_| feed.snapshot.with(|s| s.as_ref().map(layout::compute)));
     let namespace = Memo::new(move |_| {
@@ -74,7 +79,7 @@ pub fn ClusterPicture(selected: RwSignal<Option<ObjectRef>>, actions: Actions) -
     let height = Memo::new(move |_| layout.with(|l| l.as_ref().map_or(100.0, |l| l.height)));
 
     view! {
-        <div class="picture" data-status=move || status_word(feed.status.get())>
+        <div class="picture" data-stream=stream data-status=move || status_word(feed.status.get())>
             <p class="picture-status" role="status">{move || status_text(feed.status.get())}</p>
             <Show when=has_picture>
                 <div class="picture-scroll">
