@@ -3,6 +3,8 @@
 //! instructor functions answer 401 to anyone else.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -41,12 +43,12 @@ pub(crate) fn InstructorPage() -> impl IntoView {
                                 view! {
                                     <SignedIn list labs create logout />
                                 }
-                                    .into_any()
+                                    .erase()
                             }
                             Err(e) if format::is_signed_out(&e) => {
-                                view! { <SignIn login /> }.into_any()
+                                view! { <SignIn login /> }.erase()
                             }
-                            Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.into_any(),
+                            Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.erase(),
                         })
                 }}
             </Suspense>
@@ -88,7 +90,7 @@ fn SignIn(login: ServerAction<InstructorLogin>) -> impl IntoView {
         </section>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 #[component]
@@ -106,8 +108,8 @@ fn SignedIn(
             {move || {
                 labs.get()
                     .map(|result| match result {
-                        Ok(labs) => view! { <CreateForm labs create /> }.into_any(),
-                        Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.into_any(),
+                        Ok(labs) => view! { <CreateForm labs create /> }.erase(),
+                        Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.erase(),
                     })
             }}
         </Suspense>
@@ -190,13 +192,13 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
         </section>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 #[component]
 fn WorkshopList(list: Vec<WorkshopSummary>) -> impl IntoView {
     if list.is_empty() {
-        return view! { <p class="empty-state">"No workshops yet."</p> }.into_any();
+        return view! { <p class="empty-state">"No workshops yet."</p> }.erase();
     }
     view! {
         <section aria-labelledby="list-title">
@@ -224,5 +226,5 @@ fn WorkshopList(list: Vec<WorkshopSummary>) -> impl IntoView {
             </ul>
         </section>
     }
-    .into_any()
+    .erase()
 }

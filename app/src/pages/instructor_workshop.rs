@@ -6,6 +6,8 @@
 //! workshop's event stream, whose every message is the whole view.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_url};
@@ -29,7 +31,7 @@ pub(crate) fn InstructorWorkshopPage() -> impl IntoView {
                 initial
                     .get()
                     .map(|result| match result {
-                        Ok(view) => view! { <Board view /> }.into_any(),
+                        Ok(view) => view! { <Board view /> }.erase(),
                         Err(e) if format::is_signed_out(&e) => {
                             view! {
                                 <p class="empty-state">
@@ -38,9 +40,9 @@ pub(crate) fn InstructorWorkshopPage() -> impl IntoView {
                                     " first."
                                 </p>
                             }
-                                .into_any()
+                                .erase()
                         }
-                        Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.into_any(),
+                        Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.erase(),
                     })
             }}
         </Suspense>
@@ -156,7 +158,7 @@ fn Board(view: InstructorView) -> impl IntoView {
         </div>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 /// One learner's cluster (read-only), their last diagnosis, and a reset of their labs.
@@ -212,5 +214,5 @@ fn LearnerDetail(
         </section>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }

@@ -3,6 +3,8 @@
 //! name and leads to the first lab's lesson.
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -38,14 +40,14 @@ pub(crate) fn JoinPage() -> impl IntoView {
                         .get()
                         .flatten()
                         .map(|result| match result {
-                            Ok(preview) => view! { <Preview preview /> }.into_any(),
+                            Ok(preview) => view! { <Preview preview /> }.erase(),
                             Err(e) => {
                                 view! {
                                     <p class="form-error join-preview-error" role="alert">
                                         {format::sentence(&format::error_text(&e))}
                                     </p>
                                 }
-                                    .into_any()
+                                    .erase()
                             }
                         })
                 }}
@@ -81,7 +83,7 @@ pub(crate) fn JoinPage() -> impl IntoView {
         </div>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 /// What the code leads to, before joining.

@@ -7,6 +7,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+
+use crate::components::sync_view::Erase as _;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
@@ -89,5 +91,5 @@ fn Banner(membership: MembershipView) -> impl IntoView {
         </aside>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }

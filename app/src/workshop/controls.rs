@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use super::api::{Announce, BroadcastChaos, EndWorkshop, ExtendWorkshop, ResetLearners};
 use super::format;
 use super::model::{BroadcastReport, InstructorView, WorkshopState};
@@ -174,7 +176,7 @@ pub(crate) fn Controls(
         </section>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 /// What the last broadcast did.

@@ -6,6 +6,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::sync_view::Erase as _;
+
 use super::format::{self, cell_look};
 use super::model::{GridLearner, InstructorView};
 
@@ -117,7 +119,7 @@ pub(crate) fn Grid(
         </section>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
 
 /// One learner's row; redraws only when that learner's entry changes.
@@ -206,5 +208,5 @@ fn GridRow(
         </tr>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.
-    .into_any()
+    .erase()
 }
