@@ -2,6 +2,7 @@
 //! server on a loopback port, with a fresh database, and find the built site.
 
 pub mod measure;
+pub mod sse;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -140,4 +141,19 @@ pub async fn post_form(
         .send()
         .await?;
     Ok((response.status().as_u16(), response.text().await?))
+}
+
+/// [`post_form`] that expects 200 and returns the JSON answer (`null` for an empty one).
+///
+/// # Errors
+/// Another status (with the body), or a failed request.
+pub async fn post_ok(
+    client: &reqwest::Client,
+    server: &TestServer,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> anyhow::Result<serde_json::Value> {
+    let (status, body) = post_form(client, server, endpoint, form).await?;
+    anyhow::ensure!(status == 200, "{endpoint}: {status} {body}");
+    Ok(serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }

@@ -5,9 +5,9 @@
 //!
 //! Needs `/usr/bin/chromium` and the built site (`cargo xtask test` provides both).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::target::{
     CreateBrowserContextParams, CreateTargetParams,
@@ -15,7 +15,8 @@ use chromiumoxide::cdp::browser_protocol::target::{
 use kubedojo_tests::{INSTRUCTOR_TOKEN, TestServer};
 
 use crate::browser::{
-    Chromium, learner_cookie, require_built_site, screenshot, wait_for_hydration, wait_until,
+    Chromium, click_until, learner_cookie, require_built_site, screenshot, wait_for_hydration,
+    wait_until,
 };
 
 const LAB: &str = "02-bare-pod-data-loss";
@@ -38,32 +39,6 @@ async fn fill(page: &Page, selector: &str, value: &str) -> anyhow::Result<()> {
         .type_str(value)
         .await?;
     Ok(())
-}
-
-/// Clicks `selector` until `done` holds: a click can land before hydration attached the
-/// handlers, and a lab button is disabled while an action runs.
-async fn click_until(page: &Page, selector: &str, what: &str, done: &str) -> anyhow::Result<()> {
-    let started = Instant::now();
-    loop {
-        if let Ok(element) = page.find_element(selector).await {
-            let _ = element.click().await;
-        }
-        let deadline = Instant::now() + Duration::from_secs(3);
-        while Instant::now() < deadline {
-            let value = page
-                .evaluate(done)
-                .await
-                .ok()
-                .and_then(|r| r.into_value::<bool>().ok());
-            if value == Some(true) {
-                return Ok(());
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("clicking {selector} did not lead to {what}");
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

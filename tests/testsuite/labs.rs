@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
 use kubedojo_tests::post_form as call;
+use kubedojo_tests::post_ok as view;
 use kubedojo_tests::{TestServer, workspace_root};
 use serde_json::Value;
 
@@ -17,17 +18,6 @@ fn client() -> anyhow::Result<reqwest::Client> {
     kubedojo_tests::learner_client(Duration::from_secs(120))
 }
 
-async fn view(
-    client: &reqwest::Client,
-    server: &TestServer,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> anyhow::Result<Value> {
-    let (status, body) = call(client, server, endpoint, form).await?;
-    ensure!(status == 200, "{endpoint}: {status} {body}");
-    Ok(serde_json::from_str(&body)?)
-}
-
 /// Reads the lab's event stream until a view satisfies `done` (bounded by [`TIMEOUT`]).
 async fn wait_for(
     client: &reqwest::Client,
@@ -35,35 +25,8 @@ async fn wait_for(
     what: &str,
     done: impl Fn(&Value) -> bool,
 ) -> anyhow::Result<Value> {
-    let mut response = client
-        .get(server.url(&format!("/api/labs/{LAB}/events")))
-        .send()
-        .await?;
-    ensure!(response.status() == 200, "events: {}", response.status());
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    let mut last = Value::Null;
-    loop {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .with_context(|| format!("timed out waiting for {what}; last view: {last}"))??
-            .context("the event stream ended")?;
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            let data: String = message
-                .lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .map(str::trim_start)
-                .collect();
-            if message.lines().any(|l| l == "event: lab") {
-                last = serde_json::from_str(&data)?;
-                if done(&last) {
-                    return Ok(last);
-                }
-            }
-        }
-    }
+    let url = server.url(&format!("/api/labs/{LAB}/events"));
+    kubedojo_tests::sse::wait_for_event(client, url, "lab", what, TIMEOUT, done).await
 }
 
 fn task<'a>(view: &'a Value, id: &str) -> anyhow::Result<&'a Value> {

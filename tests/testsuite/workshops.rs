@@ -6,8 +6,9 @@
 
 use std::time::Duration;
 
-use anyhow::{Context as _, ensure};
+use anyhow::Context as _;
 use kubedojo_tests::post_form as call;
+use kubedojo_tests::post_ok as ok;
 use kubedojo_tests::{INSTRUCTOR_TOKEN, TestServer, workspace_root};
 use serde_json::Value;
 
@@ -16,17 +17,6 @@ const TIMEOUT: Duration = Duration::from_secs(90);
 
 fn client() -> anyhow::Result<reqwest::Client> {
     kubedojo_tests::learner_client(Duration::from_secs(120))
-}
-
-async fn ok(
-    client: &reqwest::Client,
-    server: &TestServer,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> anyhow::Result<Value> {
-    let (status, body) = call(client, server, endpoint, form).await?;
-    ensure!(status == 200, "{endpoint}: {status} {body}");
-    Ok(serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 async fn instructor(server: &TestServer) -> anyhow::Result<reqwest::Client> {
@@ -41,7 +31,6 @@ async fn instructor(server: &TestServer) -> anyhow::Result<reqwest::Client> {
     Ok(client)
 }
 
-/// Reads an SSE stream until a `kind` event's JSON satisfies `done` (bounded).
 async fn wait_for_event(
     client: &reqwest::Client,
     url: String,
@@ -49,33 +38,7 @@ async fn wait_for_event(
     what: &str,
     done: impl Fn(&Value) -> bool,
 ) -> anyhow::Result<Value> {
-    let mut response = client.get(url).send().await?;
-    ensure!(response.status() == 200, "events: {}", response.status());
-    let mut buffer = String::new();
-    let deadline = tokio::time::Instant::now() + TIMEOUT;
-    let mut last = Value::Null;
-    let event_line = format!("event: {kind}");
-    loop {
-        let chunk = tokio::time::timeout_at(deadline, response.chunk())
-            .await
-            .with_context(|| format!("timed out waiting for {what}; last: {last}"))??
-            .context("the event stream ended")?;
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let message: String = buffer.drain(..end + 2).collect();
-            if message.lines().any(|l| l == event_line) {
-                let data: String = message
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim_start)
-                    .collect();
-                last = serde_json::from_str(&data)?;
-                if done(&last) {
-                    return Ok(last);
-                }
-            }
-        }
-    }
+    kubedojo_tests::sse::wait_for_event(client, url, kind, what, TIMEOUT, done).await
 }
 
 fn cells_of<'a>(view: &'a Value, name: &str) -> Option<&'a Vec<Value>> {
