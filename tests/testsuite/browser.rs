@@ -13,7 +13,9 @@ use kubedojo_server::site::Site;
 use kubedojo_tests::{TestServer, site_root};
 
 pub(crate) const CHROMIUM: &str = "/usr/bin/chromium";
-pub(crate) const WAIT: Duration = Duration::from_secs(20);
+/// How long a browser test waits for one thing to show; generous, because CI runs browser tests
+/// beside the rest of the suite on two cores.
+pub(crate) const WAIT: Duration = Duration::from_secs(45);
 
 /// A headless Chromium with its own profile, closed on drop of the handler task.
 pub(crate) struct Chromium {

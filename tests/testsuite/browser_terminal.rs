@@ -93,7 +93,15 @@ async fn learner_runs_kubectl_and_counts_mysql_rows_in_the_lab_terminal() -> any
     let learner = learner_cookie(&page).await?;
     tokio::time::timeout(COMMAND_WAIT, server.clusters.provision(&learner).wait()).await??;
 
-    page.find_element(".terminal-open").await?.click().await?;
+    // The first click can land while the panel is still being drawn: click until the terminal
+    // is mounted.
+    crate::browser::click_until(
+        &page,
+        ".terminal-open",
+        "the terminal to open",
+        "document.querySelector('[data-terminal-mount]')?.hidden === false",
+    )
+    .await?;
     wait_until(
         &page,
         "the terminal's prompt",
