@@ -79,9 +79,15 @@ async fn start_to_ready_pod(
     .await?;
     let to_ready_cluster = started.elapsed();
     if pace == Pace::Lifelike {
-        click_until(
+        // A toggle must not be clicked again while its request is in flight (on a loaded runner
+        // that takes seconds, and a second click switches back): the panel is live here (it
+        // showed the cluster ready), so one click, then wait.
+        page.find_element("button.pace-toggle")
+            .await?
+            .click()
+            .await?;
+        wait_until(
             &page,
-            "button.pace-toggle",
             "the lifelike pace",
             "document.querySelector('.pace-toggle')?.textContent.includes('Pace: lifelike') === true",
         )
