@@ -157,3 +157,34 @@ pub async fn post_ok(
     anyhow::ensure!(status == 200, "{endpoint}: {status} {body}");
     Ok(serde_json::from_str(&body).unwrap_or(serde_json::Value::Null))
 }
+
+/// Presses "check now" on lab `slug` every half second until task `task` passes, as a learner
+/// does while a recreated pod starts (probes such as a SQL query run only on demand, so the
+/// continuous grader cannot pass such a task by itself). Returns the lab view that passed.
+///
+/// # Errors
+/// A failed request, or the task still not passed after `timeout` (with the last view).
+pub async fn check_until_passed(
+    client: &reqwest::Client,
+    server: &TestServer,
+    slug: &str,
+    task: &str,
+    timeout: std::time::Duration,
+) -> anyhow::Result<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let view = post_ok(client, server, "lab-check", &[("slug", slug)]).await?;
+        let passed = view["tasks"]
+            .as_array()
+            .and_then(|tasks| tasks.iter().find(|t| t["id"] == task))
+            .is_some_and(|t| t["status"] == "passed");
+        if passed {
+            return Ok(view);
+        }
+        anyhow::ensure!(
+            tokio::time::Instant::now() < deadline,
+            "task {task} of lab {slug} did not pass within {timeout:?}; last view: {view}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+}

@@ -128,14 +128,8 @@ async fn a_learner_starts_solves_checks_and_resets_the_lesson_two_lab() -> anyho
     )
     .await?;
     apply_bare_pod(&server, &learner).await?;
-    let mut checked = Value::Null;
-    for _ in 0..30 {
-        checked = view(&client, &server, "lab-check", &[("slug", LAB)]).await?;
-        if task(&checked, "bare-pod")?["status"] == "passed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    let checked =
+        kubedojo_tests::check_until_passed(&client, &server, LAB, "bare-pod", TIMEOUT).await?;
     let bare = task(&checked, "bare-pod")?;
     assert_eq!(bare["status"], "passed", "{bare}");
     assert!(bare["ever_passed"].as_bool() == Some(true));

@@ -95,6 +95,11 @@ fn test() -> Result<(), Failure> {
                 "--skip",
                 "real_cluster_",
             ])
-            .env("KUBEDOJO_SITE_ROOT", root.join("target/site")),
+            .env("KUBEDOJO_SITE_ROOT", root.join("target/site"))
+            // A failing test's message comes first and CI logs keep only the end of a long
+            // output: without this, a backtrace of 40 frames (anyhow captures one when
+            // RUST_BACKTRACE is set) is all that is left of the failure.
+            .env("RUST_BACKTRACE", "0")
+            .env("RUST_LIB_BACKTRACE", "0"),
     )
 }
