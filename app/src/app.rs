@@ -15,6 +15,12 @@ use crate::workshop::WorkshopBanner;
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The instructor pages hydrate with their own bundle (see `crate::bundle`).
+    #[cfg(feature = "ssr")]
+    let options = match use_context::<http::request::Parts>() {
+        Some(request) => crate::bundle::options_for_path(options, request.uri.path()),
+        None => options,
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -7,7 +7,10 @@
 
 pub mod api;
 mod app;
+#[cfg(feature = "ssr")]
+pub mod bundle;
 mod components;
+mod form_args;
 pub mod lab;
 pub mod model;
 mod pages;
@@ -16,6 +19,7 @@ pub mod quiz_model;
 pub mod quiz_service;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+mod tag_first;
 pub mod workshop;
 
 pub use app::{App, shell};

@@ -74,8 +74,26 @@ async fn instructor_routes_need_the_token_and_forms_must_come_from_our_pages() -
         assert_eq!(response.status(), 401, "{path}");
     }
 
-    // Signed in, an unknown workshop is a 404 and an unknown export a 400.
+    // Signed in, the instructor pages hydrate with their own bundle; learners' pages do not
+    // download it.
     let teacher = instructor(&server).await?;
+    let page = |path: &'static str| {
+        let teacher = teacher.clone();
+        let url = server.url(path);
+        async move { teacher.get(url).send().await?.text().await }
+    };
+    let html = page("/instructor").await?;
+    assert!(html.contains("/pkg/kubedojo-instructor.js"), "{html}");
+    for learners_page in ["/", "/join"] {
+        let html = page(learners_page).await?;
+        assert!(html.contains("/pkg/kubedojo.js"), "{learners_page}: {html}");
+        assert!(
+            !html.contains("kubedojo-instructor"),
+            "{learners_page}: {html}"
+        );
+    }
+
+    // An unknown workshop is a 404 and an unknown export a 400.
     let (status, _) = call(&teacher, &server, "instructor-workshop", &[("id", "nope")]).await?;
     assert_eq!(status, 404);
     let response = teacher
@@ -270,7 +288,8 @@ async fn a_workshop_from_creation_to_export() -> anyhow::Result<()> {
     )
     .await?;
     server.clusters.apply(&learner, &bare_pod).await?;
-    ok(&ada, &server, "lab-check", &[("slug", LAB)]).await?;
+    // The new pod takes a moment to be Ready; Ada checks until it is.
+    kubedojo_tests::check_until_passed(&ada, &server, LAB, "bare-pod", TIMEOUT).await?;
 
     // The grid turns the first cell passed, live.
     let grid = wait_for_event(&teacher, events.clone(), "workshop", "Ada's pass", |v| {

@@ -1,7 +1,11 @@
 //! One routed page per file.
 
 mod home;
+#[cfg(feature = "instructor")]
 mod instructor;
+#[cfg(not(feature = "instructor"))]
+mod instructor_elsewhere;
+#[cfg(feature = "instructor")]
 mod instructor_workshop;
 mod interview;
 mod join;
@@ -11,7 +15,13 @@ mod quiz;
 mod review;
 
 pub(crate) use home::HomePage;
+#[cfg(feature = "instructor")]
 pub(crate) use instructor::InstructorPage;
+#[cfg(not(feature = "instructor"))]
+pub(crate) use instructor_elsewhere::{
+    InstructorElsewhere as InstructorPage, InstructorElsewhere as InstructorWorkshopPage,
+};
+#[cfg(feature = "instructor")]
 pub(crate) use instructor_workshop::InstructorWorkshopPage;
 pub(crate) use interview::InterviewPage;
 pub(crate) use join::JoinPage;

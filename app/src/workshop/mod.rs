@@ -8,10 +8,12 @@
 
 pub mod api;
 mod banner;
+#[cfg(feature = "instructor")]
 mod controls;
-#[cfg(feature = "hydrate")]
+#[cfg(all(feature = "hydrate", feature = "instructor"))]
 mod follow;
 pub mod format;
+#[cfg(feature = "instructor")]
 mod grid;
 pub mod model;
 #[cfg(feature = "ssr")]
@@ -19,8 +21,10 @@ pub mod service;
 mod time_left;
 
 pub(crate) use banner::WorkshopBanner;
+#[cfg(feature = "instructor")]
 pub(crate) use controls::{Controls, WorkshopActions};
-#[cfg(feature = "hydrate")]
+#[cfg(all(feature = "hydrate", feature = "instructor"))]
 pub(crate) use follow::follow;
+#[cfg(feature = "instructor")]
 pub(crate) use grid::Grid;
 pub(crate) use time_left::TimeLeft;

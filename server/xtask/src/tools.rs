@@ -64,8 +64,8 @@ pub fn ensure_wasm_bindgen(root: &Path) -> Result<PathBuf, Failure> {
     Ok(cargo_bin("wasm-bindgen"))
 }
 
-/// Returns a `wasm-opt` command that is recent enough, installing one if needed.
-pub fn ensure_wasm_opt(root: &Path) -> Result<Command, Failure> {
+/// Returns a `wasm-opt` program that is recent enough, installing one if needed.
+pub fn ensure_wasm_opt(root: &Path) -> Result<PathBuf, Failure> {
     let local = root.join("target/tools/node_modules/.bin/wasm-opt");
     for candidate in [
         PathBuf::from("wasm-opt"),
@@ -73,7 +73,7 @@ pub fn ensure_wasm_opt(root: &Path) -> Result<Command, Failure> {
         local.clone(),
     ] {
         if wasm_opt_version(&candidate).is_some_and(|v| v >= MIN_WASM_OPT_VERSION) {
-            return Ok(Command::new(candidate));
+            return Ok(candidate);
         }
     }
     if output(Command::new("npm").arg("--version")).is_some() {
@@ -91,7 +91,7 @@ pub fn ensure_wasm_opt(root: &Path) -> Result<Command, Failure> {
             &tools.to_string_lossy(),
             BINARYEN_NPM,
         ]))?;
-        return Ok(Command::new(local));
+        return Ok(local);
     }
     announce("Installing wasm-opt 0.116.1 from crates.io (no npm here; about 7 minutes)");
     step::run(Command::new(cargo_program()).args([
@@ -101,7 +101,7 @@ pub fn ensure_wasm_opt(root: &Path) -> Result<Command, Failure> {
         "0.116.1",
         "--locked",
     ]))?;
-    Ok(Command::new(cargo_bin("wasm-opt")))
+    Ok(cargo_bin("wasm-opt"))
 }
 
 fn wasm_opt_version(program: &Path) -> Option<u32> {
