@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::AnswerQuestion;
-use crate::components::{FeedbackPanel, QuestionInputs};
+use crate::components::{FeedbackPanel, PostForm, QuestionInputs};
 use crate::quiz_model::QuizItem;
 
 #[component]
@@ -44,7 +44,7 @@ pub(crate) fn QuizCard(
                 <span class="badge">{question.kind_label.clone()}</span>
             </header>
             <div class="prompt" inner_html=question.prompt_html.clone()></div>
-            <ActionForm action attr:class="answer-form">
+            <PostForm action attr:class="answer-form">
                 <input type="hidden" name="question_id" value=id />
                 <input type="hidden" name="version" value=version.to_string() />
                 <QuestionInputs question=question.clone() />
@@ -52,7 +52,7 @@ pub(crate) fn QuizCard(
                     "Check answer"
                 </button>
                 <p class="form-error" role="alert">{error}</p>
-            </ActionForm>
+            </PostForm>
             {move || feedback().map(|feedback| view! { <FeedbackPanel feedback /> })}
         </article>
     }

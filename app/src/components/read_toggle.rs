@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::SetLessonRead;
+use crate::components::PostForm;
 
 #[component]
 pub(crate) fn ReadToggle(slug: String, read: bool) -> impl IntoView {
@@ -14,7 +15,7 @@ pub(crate) fn ReadToggle(slug: String, read: bool) -> impl IntoView {
     };
     let failed = move || matches!(action.value().get(), Some(Err(_)));
     view! {
-        <ActionForm action attr:class="read-toggle">
+        <PostForm action attr:class="read-toggle">
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="read" value=move || (!is_read()).to_string() />
             <button
@@ -28,6 +29,6 @@ pub(crate) fn ReadToggle(slug: String, read: bool) -> impl IntoView {
             <span class="read-error" role="status">
                 {move || failed().then_some("Could not save. Try again.")}
             </span>
-        </ActionForm>
+        </PostForm>
     }
 }

@@ -6,6 +6,10 @@
 //! ever hydrates synchronously (`hydrate_body`, nested `<Routes>`, no lazy routes). Those
 //! copies were about a seventh of the browser bundle. [`Synced`] hydrates asynchronously by
 //! hydrating synchronously (tachys' default), so erasing a `Synced` view adds no async copy.
+//!
+//! So views are erased with `.erase()`, routes take `synced(view! { … })`, and the children of
+//! a component that takes `Children` (`<Suspense>`, `<Transition>`, `<Show>`) are written
+//! `{synced(view! { … })}`: the `view!` macro erases children with `.into_any()`.
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::Attribute;

@@ -3,8 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Where the learner's cluster is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+use crate::tag_first;
+
+/// Where the learner's cluster is. On the wire: `{"state": "provisioning", "steps": […]}`
+/// (read without buffering, see [`crate::tag_first`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ClusterState {
     /// No cluster yet: the panel offers "Start the lab".
@@ -15,6 +18,44 @@ pub enum ClusterState {
     Ready,
     /// Provisioning or the lab's setup failed; the learner can retry.
     Failed { reason: String },
+}
+
+impl<'de> Deserialize<'de> for ClusterState {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ClusterStateVisitor)
+    }
+}
+
+struct ClusterStateVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ClusterStateVisitor {
+    type Value = ClusterState;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a cluster state object whose first field is `state`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ClusterState, A::Error> {
+        #[derive(Deserialize)]
+        struct Provisioning {
+            steps: Vec<StepView>,
+        }
+        #[derive(Deserialize)]
+        struct Failed {
+            reason: String,
+        }
+        const STATES: &[&str] = &["absent", "provisioning", "ready", "failed"];
+        match tag_first::read_tag(&mut map, "state")?.as_str() {
+            "absent" => tag_first::skip_rest(map).map(|()| ClusterState::Absent),
+            "provisioning" => tag_first::rest(map)
+                .map(|Provisioning { steps }| ClusterState::Provisioning { steps }),
+            "ready" => tag_first::skip_rest(map).map(|()| ClusterState::Ready),
+            "failed" => {
+                tag_first::rest(map).map(|Failed { reason }| ClusterState::Failed { reason })
+            }
+            other => Err(serde::de::Error::unknown_variant(other, STATES)),
+        }
+    }
 }
 
 /// One provisioning step and how far it got.
@@ -224,5 +265,46 @@ mod tests {
             50
         );
         assert_eq!(view(&[]).percent(), 0);
+    }
+
+    #[test]
+    fn cluster_states_round_trip_and_a_bad_one_is_refused() {
+        let states = [
+            ClusterState::Absent,
+            ClusterState::Provisioning {
+                steps: vec![StepView {
+                    name: "Create the namespace".into(),
+                    state: StepState::Running,
+                    detail: None,
+                }],
+            },
+            ClusterState::Ready,
+            ClusterState::Failed {
+                reason: "quota".into(),
+            },
+        ];
+        for state in states {
+            let json = serde_json::to_string(&state).expect("encodes");
+            assert!(json.starts_with(r#"{"state":"#), "{json}");
+            let back: ClusterState = serde_json::from_str(&json).expect("decodes");
+            assert_eq!(back, state);
+        }
+        // Fields the browser does not know are skipped, as serde does by default.
+        let back: ClusterState =
+            serde_json::from_str(r#"{"state":"ready","since":3}"#).expect("decodes");
+        assert_eq!(back, ClusterState::Ready);
+        for (bad, why) in [
+            (r#"{"state":"melted"}"#, "unknown variant `melted`"),
+            (
+                r#"{"reason":"x","state":"failed"}"#,
+                "expected `state` as the first field",
+            ),
+            (r#"{"state":"failed"}"#, "missing field `reason`"),
+            ("{}", "missing field `state`"),
+            ("[]", "a cluster state object"),
+        ] {
+            let err = serde_json::from_str::<ClusterState>(bad).expect_err(bad);
+            assert!(err.to_string().contains(why), "{bad}: {err}");
+        }
     }
 }

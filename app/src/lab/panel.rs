@@ -7,7 +7,8 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::PostForm;
+use crate::components::sync_view::{Erase as _, synced};
 
 use super::api::{
     CheckLab, ResetLab, RevealHint, RunLabAction, SetLabPace, ShowSolution, StartLab, get_lab,
@@ -128,23 +129,25 @@ pub(crate) fn LabPanel(slug: String) -> impl IntoView {
             <div id="lab-panel-content" class="lab-panel-content" hidden=move || collapsed.get()>
             <p class="form-error" role="alert">{error}</p>
             <Suspense fallback=|| view! { <p class="loading">"Loading the lab…"</p> }>
-                {move || {
-                    let current = live.get().or_else(|| initial.get().and_then(Result::ok));
-                    match (current, initial.get()) {
-                        (Some(view), _) => view! { <LabBody view forms /> }.erase(),
-                        (None, Some(Err(e))) => {
-                            view! {
-                                <p class="lab-unavailable" role="status">
-                                    "The lab is unavailable right now ("
-                                    {clean_error(&e)}
-                                    "). The lesson and its quiz still work."
-                                </p>
+                {synced(view! {
+                    {move || {
+                        let current = live.get().or_else(|| initial.get().and_then(Result::ok));
+                        match (current, initial.get()) {
+                            (Some(view), _) => view! { <LabBody view forms /> }.erase(),
+                            (None, Some(Err(e))) => {
+                                view! {
+                                    <p class="lab-unavailable" role="status">
+                                        "The lab is unavailable right now ("
+                                        {clean_error(&e)}
+                                        "). The lesson and its quiz still work."
+                                    </p>
+                                }
+                                    .erase()
                             }
-                                .erase()
+                            (None, _) => view! { <p class="loading">"Loading the lab…"</p> }.erase(),
                         }
-                        (None, _) => view! { <p class="loading">"Loading the lab…"</p> }.erase(),
-                    }
-                }}
+                    }}
+                })}
             </Suspense>
             <section class="lab-picture" aria-label="Cluster picture">
                 <ClusterPicture selected=selected actions=actions />
@@ -272,13 +275,13 @@ fn Toolbar(
             PaceView::Instant => ("instant", "lifelike", "lifelike"),
         };
         view! {
-            <ActionForm action=forms.pace attr:class="inline-form pace-form">
+            <PostForm action=forms.pace attr:class="inline-form pace-form">
                 <input type="hidden" name="slug" value=pace_slug />
                 <input type="hidden" name="pace" value=value />
                 <button type="submit" class="button pace-toggle" title="How fast your cluster moves">
                     {format!("Pace: {shown} \u{2192} {other}")}
                 </button>
-            </ActionForm>
+            </PostForm>
         }
     });
     let buttons = actions
@@ -286,35 +289,35 @@ fn Toolbar(
         .map(|a| {
             let slug = slug.clone();
             view! {
-                <ActionForm action=forms.act attr:class="inline-form">
+                <PostForm action=forms.act attr:class="inline-form">
                     <input type="hidden" name="slug" value=slug />
                     <input type="hidden" name="action" value=a.id.clone() />
                     <button type="submit" class="button lab-action" data-action=a.id disabled=!idle>
                         {a.label}
                     </button>
-                </ActionForm>
+                </PostForm>
             }
         })
         .collect_view();
     view! {
         <div class="lab-toolbar">
             <p class="lab-score">{format!("Score: {score} of {max_score} ({percent}%)")}</p>
-            <ActionForm action=forms.check attr:class="inline-form">
+            <PostForm action=forms.check attr:class="inline-form">
                 <input type="hidden" name="slug" value=check_slug />
                 <button type="submit" class="button primary check-now" disabled=!idle>
                     "Check now"
                 </button>
-            </ActionForm>
+            </PostForm>
             {pace_form}
             <details class="reset-confirm" open=disclosures.is_open("reset", false)>
                 <summary class="button" on:click=move |_| disclosures.toggled("reset", false)>
                     "Reset my cluster"
                 </summary>
                 <p>"This deletes everything in your cluster and sets the lab up again."</p>
-                <ActionForm action=forms.reset attr:class="inline-form">
+                <PostForm action=forms.reset attr:class="inline-form">
                     <input type="hidden" name="slug" value=reset_slug />
                     <button type="submit" class="button danger">"Yes, reset it"</button>
-                </ActionForm>
+                </PostForm>
             </details>
         </div>
         <div class="lab-actions" role="group" aria-label="Actions on your cluster">
@@ -327,10 +330,10 @@ fn Toolbar(
 fn ClusterStatus(slug: String, cluster: ClusterState, forms: Forms) -> impl IntoView {
     let start_form = move |label: &'static str| {
         view! {
-            <ActionForm action=forms.start attr:class="inline-form">
+            <PostForm action=forms.start attr:class="inline-form">
                 <input type="hidden" name="slug" value=slug.clone() />
                 <button type="submit" class="button primary start-lab">{label}</button>
-            </ActionForm>
+            </PostForm>
         }
     };
     match cluster {

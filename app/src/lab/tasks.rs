@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::PostForm;
 use crate::components::sync_view::Erase as _;
 
 use super::api::{RevealHint, ShowSolution};
@@ -98,11 +99,11 @@ fn TaskItem(
                     {more_hints
                         .then(move || {
                             view! {
-                                <ActionForm action=hint attr:class="inline-form">
+                                <PostForm action=hint attr:class="inline-form">
                                     <input type="hidden" name="slug" value=hint_slug />
                                     <input type="hidden" name="task" value=hint_id />
                                     <button type="submit" class="button hint-button">{hint_label}</button>
-                                </ActionForm>
+                                </PostForm>
                             }
                         })}
                     {match solution_steps {
@@ -121,11 +122,11 @@ fn TaskItem(
                                     "Show the solution"
                                 </summary>
                                 <p>"You learn more by trying first. Still want to see it?"</p>
-                                <ActionForm action=solution attr:class="inline-form">
+                                <PostForm action=solution attr:class="inline-form">
                                     <input type="hidden" name="slug" value=solution_slug />
                                     <input type="hidden" name="task" value=solution_id />
                                     <button type="submit" class="button danger">"Yes, show me the solution"</button>
-                                </ActionForm>
+                                </PostForm>
                             </details>
                         }
                         .erase(),

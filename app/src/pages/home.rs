@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -23,14 +23,16 @@ pub(crate) fn HomePage() -> impl IntoView {
             </p>
         </section>
         <Suspense fallback=|| view! { <p class="loading">"Loading the course…"</p> }>
-            {move || {
-                course
-                    .get()
-                    .map(|result| match result {
-                        Ok(map) => view! { <CourseMapView map /> }.erase(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
-                    })
-            }}
+            {synced(view! {
+                {move || {
+                    course
+                        .get()
+                        .map(|result| match result {
+                            Ok(map) => view! { <CourseMapView map /> }.erase(),
+                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
+                        })
+                }}
+            })}
         </Suspense>
     }
 }

@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 
 use crate::api::{AnswerInterview, FinishInterview, StartInterview, get_interview};
-use crate::components::{Countdown, ErrorNote, FeedbackPanel, QuestionInputs};
+use crate::components::sync_view::{Erase as _, synced};
+use crate::components::{Countdown, ErrorNote, FeedbackPanel, PostForm, QuestionInputs};
 use crate::quiz_model::{InterviewResults, InterviewView, PartChoice, QuestionView};
 
 #[component]
@@ -43,33 +43,35 @@ pub(crate) fn InterviewPage() -> impl IntoView {
             <h1>"Interview practice"</h1>
             <p class="form-error" role="alert">{error}</p>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    state
-                        .get()
-                        .map(|result| match result {
-                            Ok(InterviewView::Setup { parts }) => {
-                                view! { <Setup parts start /> }.erase()
-                            }
-                            Ok(
-                                InterviewView::Running {
-                                    session_id,
-                                    position,
-                                    total,
-                                    seconds_left,
-                                    question,
-                                },
-                            ) => {
-                                view! {
-                                    <Running session_id position total seconds_left question answer finish />
+                {synced(view! {
+                    {move || {
+                        state
+                            .get()
+                            .map(|result| match result {
+                                Ok(InterviewView::Setup { parts }) => {
+                                    view! { <Setup parts start /> }.erase()
                                 }
-                                    .erase()
-                            }
-                            Ok(InterviewView::Results(results)) => {
-                                view! { <Results results start /> }.erase()
-                            }
-                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
-                        })
-                }}
+                                Ok(
+                                    InterviewView::Running {
+                                        session_id,
+                                        position,
+                                        total,
+                                        seconds_left,
+                                        question,
+                                    },
+                                ) => {
+                                    view! {
+                                        <Running session_id position total seconds_left question answer finish />
+                                    }
+                                        .erase()
+                                }
+                                Ok(InterviewView::Results(results)) => {
+                                    view! { <Results results start /> }.erase()
+                                }
+                                Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
+                            })
+                    }}
+                })}
             </Transition>
         </div>
     }
@@ -82,7 +84,7 @@ fn Setup(parts: Vec<PartChoice>, start: ServerAction<StartInterview>) -> impl In
             "Answer questions as in an interview: against the clock, with no hints until the end. "
             "Then see your score per topic and what to revisit."
         </p>
-        <ActionForm action=start attr:class="interview-setup">
+        <PostForm action=start attr:class="interview-setup">
             // An empty entry so the list is never missing; no part ticked means all parts.
             <input type="hidden" name="parts[]" value="" />
             <fieldset class="part-choices">
@@ -129,7 +131,7 @@ fn Setup(parts: Vec<PartChoice>, start: ServerAction<StartInterview>) -> impl In
                 </label>
             </div>
             <button type="submit" class="button primary">"Start the interview"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -167,19 +169,19 @@ fn Running(
                 <span class="badge">{question.kind_label.clone()}</span>
             </header>
             <div class="prompt" inner_html=question.prompt_html.clone()></div>
-            <ActionForm action=answer attr:class="answer-form">
+            <PostForm action=answer attr:class="answer-form">
                 <input type="hidden" name="session_id" value=session_id />
                 <input type="hidden" name="position" value=position.to_string() />
                 <QuestionInputs question />
                 <button type="submit" class="button primary submit-answer" disabled=move || answer.pending().get()>
                     {if position + 1 == total { "Submit and see results" } else { "Submit and continue" }}
                 </button>
-            </ActionForm>
+            </PostForm>
         </article>
-        <ActionForm action=finish attr:class="finish-form">
+        <PostForm action=finish attr:class="finish-form">
             <input type="hidden" name="session_id" value=finish_session />
             <button type="submit" class="button">"End now and see results"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 

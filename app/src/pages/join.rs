@@ -4,10 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::PostForm;
+use crate::components::sync_view::{Erase as _, synced};
 use crate::workshop::api::{JoinWorkshop, preview_workshop};
 use crate::workshop::format;
 use crate::workshop::model::{JoinPreview, WorkshopState};
@@ -35,24 +36,26 @@ pub(crate) fn JoinPage() -> impl IntoView {
         <div class="join-page">
             <h1>"Join a workshop"</h1>
             <Suspense fallback=|| view! { <p class="loading">"Looking up the code…"</p> }>
-                {move || {
-                    preview
-                        .get()
-                        .flatten()
-                        .map(|result| match result {
-                            Ok(preview) => view! { <Preview preview /> }.erase(),
-                            Err(e) => {
-                                view! {
-                                    <p class="form-error join-preview-error" role="alert">
-                                        {format::sentence(&format::error_text(&e))}
-                                    </p>
+                {synced(view! {
+                    {move || {
+                        preview
+                            .get()
+                            .flatten()
+                            .map(|result| match result {
+                                Ok(preview) => view! { <Preview preview /> }.erase(),
+                                Err(e) => {
+                                    view! {
+                                        <p class="form-error join-preview-error" role="alert">
+                                            {format::sentence(&format::error_text(&e))}
+                                        </p>
+                                    }
+                                        .erase()
                                 }
-                                    .erase()
-                            }
-                        })
-                }}
+                            })
+                    }}
+                })}
             </Suspense>
-            <ActionForm action=join attr:class="stacked-form join-form">
+            <PostForm action=join attr:class="stacked-form join-form">
                 <label for="join-code">"Workshop code"</label>
                 <input
                     id="join-code"
@@ -79,7 +82,7 @@ pub(crate) fn JoinPage() -> impl IntoView {
                 <button type="submit" class="button primary join-button" disabled=move || join.pending().get()>
                     {move || if join.pending().get() { "Joining…" } else { "Join" }}
                 </button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
     // NB: erased so the server crate's types stay within the compiler's depth limit.

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 use leptos_meta::{Meta, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -24,15 +24,17 @@ pub(crate) fn LessonPage() -> impl IntoView {
     });
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the lesson…"</p> }>
-            {move || {
-                lesson
-                    .get()
-                    .map(|result| match result {
-                        Ok(Some(lesson)) => view! { <LessonArticle lesson /> }.erase(),
-                        Ok(None) => view! { <NotFound /> }.erase(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
-                    })
-            }}
+            {synced(view! {
+                {move || {
+                    lesson
+                        .get()
+                        .map(|result| match result {
+                            Ok(Some(lesson)) => view! { <LessonArticle lesson /> }.erase(),
+                            Ok(None) => view! { <NotFound /> }.erase(),
+                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
+                        })
+                }}
+            })}
         </Suspense>
     }
 }

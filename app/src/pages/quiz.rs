@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -18,13 +18,15 @@ pub(crate) fn QuizPage() -> impl IntoView {
     let quiz = Resource::new(slug, get_quiz);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the quiz…"</p> }>
-            {move || {
-                quiz.get()
-                    .map(|result| match result {
-                        Ok(quiz) => view! { <QuizSheet quiz /> }.erase(),
-                        Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
-                    })
-            }}
+            {synced(view! {
+                {move || {
+                    quiz.get()
+                        .map(|result| match result {
+                            Ok(quiz) => view! { <QuizSheet quiz /> }.erase(),
+                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
+                        })
+                }}
+            })}
         </Suspense>
     }
 }

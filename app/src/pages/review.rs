@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -24,14 +24,16 @@ pub(crate) fn ReviewPage() -> impl IntoView {
                 </p>
             </header>
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || {
-                    review
-                        .get()
-                        .map(|result| match result {
-                            Ok(review) => view! { <DueList review /> }.erase(),
-                            Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
-                        })
-                }}
+                {synced(view! {
+                    {move || {
+                        review
+                            .get()
+                            .map(|result| match result {
+                                Ok(review) => view! { <DueList review /> }.erase(),
+                                Err(e) => view! { <ErrorNote error=e.to_string() /> }.erase(),
+                            })
+                    }}
+                })}
             </Suspense>
         </div>
     }

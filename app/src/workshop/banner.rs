@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;
 
@@ -35,15 +35,17 @@ pub(crate) fn WorkshopBanner() -> impl IntoView {
     );
     view! {
         <Transition fallback=|| ()>
-            {move || {
-                // NB: a failure (no workshops on this server, say) shows no banner: the course
-                // works without one.
-                membership
-                    .get()
-                    .and_then(Result::ok)
-                    .flatten()
-                    .map(|membership| view! { <Banner membership /> })
-            }}
+            {synced(view! {
+                {move || {
+                    // NB: a failure (no workshops on this server, say) shows no banner: the course
+                    // works without one.
+                    membership
+                        .get()
+                        .and_then(Result::ok)
+                        .flatten()
+                        .map(|membership| view! { <Banner membership /> })
+                }}
+            })}
         </Transition>
     }
 }

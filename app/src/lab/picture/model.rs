@@ -4,14 +4,47 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One message of the watch stream.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+use crate::tag_first;
+
+/// One message of the watch stream: `{"state": "no-cluster"}` or `{"state": "snapshot", …}`
+/// with the snapshot's fields (read without buffering, see [`crate::tag_first`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "state", rename_all = "kebab-case")]
 pub enum PictureMessage {
     /// The learner has no cluster yet (the stream keeps waiting for one).
     NoCluster,
     /// The whole picture as it is now (boxed: it is far larger than the other variant).
     Snapshot(Box<ClusterSnapshot>),
+}
+
+impl<'de> Deserialize<'de> for PictureMessage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PictureMessageVisitor)
+    }
+}
+
+struct PictureMessageVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PictureMessageVisitor {
+    type Value = PictureMessage;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a picture message whose first field is `state`")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<PictureMessage, A::Error> {
+        match tag_first::read_tag(&mut map, "state")?.as_str() {
+            "no-cluster" => tag_first::skip_rest(map).map(|()| PictureMessage::NoCluster),
+            "snapshot" => tag_first::rest(map).map(|s| PictureMessage::Snapshot(Box::new(s))),
+            other => Err(serde::de::Error::unknown_variant(
+                other,
+                &["no-cluster", "snapshot"],
+            )),
+        }
+    }
 }
 
 /// A Kubernetes object the learner can select in the picture.
@@ -225,5 +258,11 @@ mod tests {
         );
         let back: PictureMessage = serde_json::from_str(&json).expect("decodes");
         assert_eq!(back, PictureMessage::Snapshot(Box::new(snapshot)));
+        let back: PictureMessage =
+            serde_json::from_str(r#"{"state":"no-cluster"}"#).expect("decodes");
+        assert_eq!(back, PictureMessage::NoCluster);
+        let err = serde_json::from_str::<PictureMessage>(r#"{"seq":1,"state":"snapshot"}"#)
+            .expect_err("the tag comes first");
+        assert!(err.to_string().contains("first field"), "{err}");
     }
 }

@@ -7,7 +7,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::sync_view::Erase as _;
+use crate::components::sync_view::{Erase as _, synced};
 
 use super::describe::{self, Drawn};
 use super::layout::{self, Layout};
@@ -82,68 +82,70 @@ pub fn ClusterPicture(
         <div class="picture" data-stream=stream data-status=move || status_word(feed.status.get())>
             <p class="picture-status" role="status">{move || status_text(feed.status.get())}</p>
             <Show when=has_picture>
-                <div class="picture-scroll">
-                    <div class="picture-canvas">
-                    <svg
-                        class="picture-svg"
-                        viewBox=move || format!("0 0 {} {}", layout::WIDTH, height.get())
-                        role="group"
-                        aria-labelledby="picture-title picture-desc"
-                    >
-                        <title id="picture-title">"Your cluster, live"</title>
-                        <desc id="picture-desc">{move || summary(&layout.read())}</desc>
-                        <Headings/>
-                        <For
-                            each=move || nodes.with(|n| n.iter().map(|d| d.key.clone()).collect::<Vec<_>>())
-                            key=String::clone
-                            let:key
+                {synced(view! {
+                    <div class="picture-scroll">
+                        <div class="picture-canvas">
+                        <svg
+                            class="picture-svg"
+                            viewBox=move || format!("0 0 {} {}", layout::WIDTH, height.get())
+                            role="group"
+                            aria-labelledby="picture-title picture-desc"
                         >
-                            <NodeBox item_key=key nodes=nodes selected=selected/>
-                        </For>
-                        <For
-                            each=move || {
-                                layout.with(|l| {
-                                    l.as_ref()
-                                        .map(|l| l.edges.iter().map(|e| e.key.clone()).collect::<Vec<_>>())
-                                        .unwrap_or_default()
-                                })
-                            }
-                            key=String::clone
-                            let:key
-                        >
-                            <EdgeLine item_key=key layout=layout/>
-                        </For>
-                        <For
-                            each=move || boxes.with(|b| b.iter().map(|d| d.key.clone()).collect::<Vec<_>>())
-                            key=String::clone
-                            let:key
-                        >
-                            <ObjectBox item_key=key boxes=boxes selected=selected/>
-                        </For>
-                    </svg>
-                    <SelectionMenu
-                        selected=selected
-                        snapshot=feed.snapshot
-                        boxes=boxes
-                        nodes=nodes
-                        height=height
-                        actions=actions
-                    />
+                            <title id="picture-title">"Your cluster, live"</title>
+                            <desc id="picture-desc">{move || summary(&layout.read())}</desc>
+                            <Headings/>
+                            <For
+                                each=move || nodes.with(|n| n.iter().map(|d| d.key.clone()).collect::<Vec<_>>())
+                                key=String::clone
+                                let:key
+                            >
+                                <NodeBox item_key=key nodes=nodes selected=selected/>
+                            </For>
+                            <For
+                                each=move || {
+                                    layout.with(|l| {
+                                        l.as_ref()
+                                            .map(|l| l.edges.iter().map(|e| e.key.clone()).collect::<Vec<_>>())
+                                            .unwrap_or_default()
+                                    })
+                                }
+                                key=String::clone
+                                let:key
+                            >
+                                <EdgeLine item_key=key layout=layout/>
+                            </For>
+                            <For
+                                each=move || boxes.with(|b| b.iter().map(|d| d.key.clone()).collect::<Vec<_>>())
+                                key=String::clone
+                                let:key
+                            >
+                                <ObjectBox item_key=key boxes=boxes selected=selected/>
+                            </For>
+                        </svg>
+                        <SelectionMenu
+                            selected=selected
+                            snapshot=feed.snapshot
+                            boxes=boxes
+                            nodes=nodes
+                            height=height
+                            actions=actions
+                        />
+                        </div>
                     </div>
-                </div>
-                <details class="picture-text">
-                    <summary>"The picture as text"</summary>
-                    <ul>
-                        {move || {
-                            nodes
-                                .get()
-                                .into_iter()
-                                .chain(boxes.get())
-                                .map(|d| view! { <li>{d.title}</li> })
-                                .collect_view()
-                        }}
-                    </ul>
-                </details>
+                    <details class="picture-text">
+                        <summary>"The picture as text"</summary>
+                        <ul>
+                            {move || {
+                                nodes
+                                    .get()
+                                    .into_iter()
+                                    .chain(boxes.get())
+                                    .map(|d| view! { <li>{d.title}</li> })
+                                    .collect_view()
+                            }}
+                        </ul>
+                    </details>
+                })}
             </Show>
             <Timeline feed=feed/>
         </div>
@@ -358,16 +360,18 @@ fn Timeline(feed: Feed) -> impl IntoView {
                 when=move || feed.snapshot.with(|s| s.as_ref().is_some_and(|s| !s.events.is_empty()))
                 fallback=|| view! { <p class="muted">"No events yet."</p> }
             >
-                <ol reversed>
-                    {move || {
-                        let now = feed.now_ms.get();
-                        events()
-                            .into_iter()
-                            .rev()
-                            .map(|e| event_line(e, now))
-                            .collect_view()
-                    }}
-                </ol>
+                {synced(view! {
+                    <ol reversed>
+                        {move || {
+                            let now = feed.now_ms.get();
+                            events()
+                                .into_iter()
+                                .rev()
+                                .map(|e| event_line(e, now))
+                                .collect_view()
+                        }}
+                    </ol>
+                })}
             </Show>
         </section>
     }
