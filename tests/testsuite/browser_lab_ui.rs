@@ -81,10 +81,10 @@ async fn start_to_ready_pod(
     if pace == Pace::Lifelike {
         // A toggle must not be clicked again while its request is in flight (on a loaded runner
         // that takes seconds, and a second click switches back): the panel is live here (it
-        // showed the cluster ready), so one click, then wait.
-        page.find_element("button.pace-toggle")
-            .await?
-            .click()
+        // showed the cluster ready), so one click, then wait. The click is made in the page:
+        // the panel redraws as the lab's view streams in, and a node found a moment earlier
+        // may be gone by the time it is clicked.
+        page.evaluate("document.querySelector('button.pace-toggle').click()")
             .await?;
         wait_until(
             &page,
