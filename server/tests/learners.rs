@@ -579,3 +579,106 @@ async fn kubectl_with_the_learners_kubeconfig_sees_only_its_namespace() {
     );
     clusters.cleanup_all().await.expect("cleanup");
 }
+
+/// `serve --kubeconfig` after a restart: the learners' namespaces are found by their label and
+/// adopted with their labs (a new token each), not provisioned again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn learner_namespaces_are_adopted_by_label_after_a_restart() {
+    let s = standalone().await;
+    let before = namespace_clusters(&s).await;
+    let lc = provision(&before, "learner-r").await;
+    before
+        .record_lab("learner-r", "02-bare-pod-data-loss")
+        .await
+        .expect("record lab");
+    drop(before);
+
+    let after = namespace_clusters(&s).await;
+    let adopted = timeout(T, after.adopt_existing())
+        .await
+        .expect("adopt in time");
+    assert_eq!(adopted, 1);
+    let back = after.cluster_for("learner-r").await.expect("adopted");
+    assert_eq!(back.kind, BackendKind::Namespace);
+    assert_eq!(back.namespace, lc.namespace);
+    assert!(
+        back.labs.contains("02-bare-pod-data-loss"),
+        "{:?}",
+        back.labs
+    );
+    let pods: Api<Pod> = Api::namespaced(back.client.clone(), &back.namespace);
+    timeout(T, pods.list(&ListParams::default()))
+        .await
+        .expect("list in time")
+        .expect("the adopted learner's token works");
+}
+
+/// A server on a real cluster has the embedded sandbox beside it: a learner sent there (a
+/// workshop's choice) gets a whole cluster, everyone else a namespace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_learner_can_be_sent_to_the_sandbox_beside_a_real_cluster() {
+    let s = standalone().await;
+    let namespaces = timeout(
+        T,
+        NamespaceBackend::connect(&s.kubeconfig, None, LearnerQuota::default()),
+    )
+    .await
+    .expect("connect in time")
+    .expect("connect");
+    let clusters = LearnerClusters::with_backends(
+        Backend::Namespace(Box::new(namespaces)),
+        Some(SandboxBackend::new(Sandbox::default())),
+        Duration::from_secs(3600),
+    );
+    assert_eq!(
+        clusters.available(),
+        [BackendKind::Namespace, BackendKind::Sandbox]
+    );
+
+    let a = provision(&clusters, "learner-ns").await;
+    assert_eq!(a.kind, BackendKind::Namespace);
+    clusters
+        .prefer("learner-sb", BackendKind::Sandbox)
+        .expect("the sandbox is offered");
+    assert_eq!(clusters.kind_for("learner-sb"), BackendKind::Sandbox);
+    let b = provision(&clusters, "learner-sb").await;
+    assert_eq!(b.kind, BackendKind::Sandbox);
+    // A whole cluster: the learner may list nodes, which a namespace learner may not.
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(b.client.clone());
+    let listed = timeout(T, nodes.list(&ListParams::default()))
+        .await
+        .expect("list in time")
+        .expect("nodes");
+    assert!(!listed.items.is_empty());
+    timeout(T, clusters.apply("learner-sb", MYSQL_LAB))
+        .await
+        .expect("apply in time")
+        .expect("apply on the sandbox");
+    assert!(clusters.pace("learner-sb").await.is_some());
+    assert!(clusters.pace("learner-ns").await.is_none());
+
+    // Back to the default: the next cluster (after a reset) is a namespace again.
+    clusters
+        .prefer("learner-sb", BackendKind::Namespace)
+        .expect("the default");
+    let again = timeout(T, clusters.reset("learner-sb").wait())
+        .await
+        .expect("reset in time")
+        .expect("reset");
+    assert_eq!(again.kind, BackendKind::Namespace);
+    assert_eq!(
+        timeout(T, clusters.cleanup_all())
+            .await
+            .expect("in time")
+            .expect("cleanup"),
+        2
+    );
+
+    // A sandbox-only server cannot send anyone to a real cluster.
+    let sandbox_only = LearnerClusters::sandbox_default();
+    let refused = sandbox_only.prefer("x", BackendKind::Namespace);
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("--kubeconfig")),
+        "a clear refusal"
+    );
+}

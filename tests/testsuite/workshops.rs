@@ -177,6 +177,24 @@ async fn a_workshop_from_creation_to_export() -> anyhow::Result<()> {
     )
     .await?;
     assert_eq!(status, 400, "an empty title: {body}");
+    // This server runs on the embedded sandbox only: no real cluster to offer.
+    let backends = ok(&teacher, &server, "instructor-backends", &[]).await?;
+    assert_eq!(backends, serde_json::json!(["sandbox"]));
+    let (status, body) = call(
+        &teacher,
+        &server,
+        "instructor-create",
+        &[
+            ("new[title]", "On kind"),
+            ("new[labs][0]", LAB),
+            ("new[capacity]", "2"),
+            ("new[duration_minutes]", "60"),
+            ("new[backend]", "cluster"),
+        ],
+    )
+    .await?;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("--kubeconfig"), "{body}");
     let created = ok(
         &teacher,
         &server,
@@ -186,9 +204,11 @@ async fn a_workshop_from_creation_to_export() -> anyhow::Result<()> {
             ("new[labs][0]", LAB),
             ("new[capacity]", "2"),
             ("new[duration_minutes]", "60"),
+            ("new[backend]", "sandbox"),
         ],
     )
     .await?;
+    assert_eq!(created["backend"], "sandbox");
     let id = created["id"].as_str().context("id")?.to_string();
     let code = created["code"].as_str().context("code")?.to_string();
     assert!(

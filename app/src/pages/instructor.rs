@@ -10,7 +10,8 @@ use leptos_router::components::A;
 
 use crate::components::ErrorNote;
 use crate::workshop::api::{
-    CreateWorkshop, InstructorLogin, InstructorLogout, available_labs, list_workshops,
+    CreateWorkshop, InstructorLogin, InstructorLogout, available_backends, available_labs,
+    list_workshops,
 };
 use crate::workshop::format;
 use crate::workshop::model::{WorkshopLab, WorkshopSummary};
@@ -30,6 +31,7 @@ pub(crate) fn InstructorPage() -> impl IntoView {
     let session = move || (login.version().get(), logout.version().get());
     let workshops = Resource::new(session, |_| list_workshops());
     let labs = Resource::new(session, |_| available_labs());
+    let backends = Resource::new(session, |_| available_backends());
     view! {
         <Title text="Instructor" />
         <div class="instructor-page">
@@ -41,7 +43,7 @@ pub(crate) fn InstructorPage() -> impl IntoView {
                         .map(|result| match result {
                             Ok(list) => {
                                 view! {
-                                    <SignedIn list labs create logout />
+                                    <SignedIn list labs backends create logout />
                                 }
                                     .erase()
                             }
@@ -97,6 +99,7 @@ fn SignIn(login: ServerAction<InstructorLogin>) -> impl IntoView {
 fn SignedIn(
     list: Vec<WorkshopSummary>,
     labs: Resource<Result<Vec<WorkshopLab>, ServerFnError>>,
+    backends: Resource<Result<Vec<String>, ServerFnError>>,
     create: ServerAction<CreateWorkshop>,
     logout: ServerAction<InstructorLogout>,
 ) -> impl IntoView {
@@ -106,10 +109,15 @@ fn SignedIn(
         </ActionForm>
         <Suspense fallback=|| view! { <p class="loading">"Loading the labs…"</p> }>
             {move || {
-                labs.get()
+                let choices = labs.get().zip(backends.get());
+                choices
                     .map(|result| match result {
-                        Ok(labs) => view! { <CreateForm labs create /> }.erase(),
-                        Err(e) => view! { <ErrorNote error=format::error_text(&e) /> }.erase(),
+                        (Ok(labs), Ok(backends)) => {
+                            view! { <CreateForm labs backends create /> }.erase()
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
+                            view! { <ErrorNote error=format::error_text(&e) /> }.erase()
+                        }
                     })
             }}
         </Suspense>
@@ -118,7 +126,12 @@ fn SignedIn(
 }
 
 #[component]
-fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> impl IntoView {
+fn CreateForm(
+    labs: Vec<WorkshopLab>,
+    /// The server's backends, its default first.
+    backends: Vec<String>,
+    create: ServerAction<CreateWorkshop>,
+) -> impl IntoView {
     let error = move || {
         create
             .value()
@@ -180,6 +193,16 @@ fn CreateForm(labs: Vec<WorkshopLab>, create: ServerAction<CreateWorkshop>) -> i
                         />
                     </label>
                 </div>
+                <label for="workshop-backend">"Learners' clusters"</label>
+                <select id="workshop-backend" name="new[backend]">
+                    {backends
+                        .into_iter()
+                        .map(|name| {
+                            let label = format::backend_choice(&name);
+                            view! { <option value=name>{label}</option> }
+                        })
+                        .collect_view()}
+                </select>
                 <p class="form-error" role="alert">{error}</p>
                 <button
                     type="submit"

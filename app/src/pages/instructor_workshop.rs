@@ -90,7 +90,7 @@ fn Board(view: InstructorView) -> impl IntoView {
                 <div class="workshop-heading">
                     <p class="eyebrow">
                         <A href="/instructor">"Workshops"</A>
-                        {format!(" · {labs} · on the {}", summary.backend)}
+                        {format!(" · {labs} · on the {}", format::backend_place(&summary.backend))}
                     </p>
                     <h1>{summary.title.clone()}</h1>
                     <p class="workshop-facts">

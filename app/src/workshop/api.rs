@@ -49,6 +49,16 @@ pub async fn available_labs() -> Result<Vec<WorkshopLab>, ServerFnError> {
         .map_err(super::service::into_server_error)
 }
 
+/// Where a workshop's clusters can run on this server ("sandbox", "cluster"), its default first.
+#[server(endpoint = "instructor-backends")]
+pub async fn available_backends() -> Result<Vec<String>, ServerFnError> {
+    let ctx = super::service::instructor()?;
+    ctx.0
+        .available_backends()
+        .await
+        .map_err(super::service::into_server_error)
+}
+
 /// Every workshop, newest first.
 #[server(endpoint = "instructor-workshops")]
 pub async fn list_workshops() -> Result<Vec<WorkshopSummary>, ServerFnError> {

@@ -101,6 +101,24 @@ pub fn lesson_path(slug: &str) -> String {
     format!("/lessons/{slug}")
 }
 
+/// How the create form offers a backend.
+pub fn backend_choice(name: &str) -> String {
+    match name {
+        "sandbox" => "the embedded sandbox: a whole cluster each".to_string(),
+        "cluster" => "the real cluster: a namespace each".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Where a workshop's clusters run, after "on ".
+pub fn backend_place(name: &str) -> &str {
+    match name {
+        "sandbox" => "embedded sandbox",
+        "cluster" => "real cluster",
+        other => other,
+    }
+}
+
 /// A server function's error as one sentence for the page (without the codec's prefix).
 pub fn error_text(error: &ServerFnError) -> String {
     let text = error.to_string();

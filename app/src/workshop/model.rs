@@ -33,7 +33,8 @@ pub struct WorkshopSummary {
     /// A QR code of the join URL, as an SVG document made by the server.
     pub qr_svg: String,
     pub labs: Vec<WorkshopLab>,
-    /// Where learners' clusters run: "sandbox" or "cluster" (set by how the server was started).
+    /// Where learners' clusters run: "sandbox" or "cluster" (a namespace each on the real
+    /// cluster the server was started with).
     pub backend: String,
     pub capacity: u32,
     pub learners: u32,
@@ -54,6 +55,9 @@ pub struct NewWorkshop {
     pub labs: Vec<String>,
     pub capacity: u32,
     pub duration_minutes: u32,
+    /// "sandbox" or "cluster" (one of the server's backends); empty means the server's own.
+    #[serde(default)]
+    pub backend: String,
 }
 
 /// One cell of the grid: how far a learner got with one task.

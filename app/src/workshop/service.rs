@@ -74,6 +74,8 @@ pub trait WorkshopBackend: Send + Sync {
     fn login(&self, token: String) -> WorkshopFuture<'_, String>;
     /// The labs a workshop can cover.
     fn available_labs(&self) -> WorkshopFuture<'_, Vec<WorkshopLab>>;
+    /// Where a workshop's clusters can run ("sandbox", "cluster"), the server's default first.
+    fn available_backends(&self) -> WorkshopFuture<'_, Vec<String>>;
     /// Every workshop, newest first.
     fn workshops(&self) -> WorkshopFuture<'_, Vec<WorkshopSummary>>;
     fn create(&self, new: NewWorkshop) -> WorkshopFuture<'_, WorkshopSummary>;

@@ -152,6 +152,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX workshop_members_by_learner ON workshop_members (learner_id, joined_at);
 ",
+    // Where a workshop's learners get their clusters: `sandbox` or `cluster`; NULL (workshops
+    // made before the choice existed) is the server's default backend.
+    "
+    ALTER TABLE workshops ADD COLUMN backend TEXT;
+",
 ];
 
 /// Learner progress in one SQLite file.

@@ -19,6 +19,8 @@ pub struct NewWorkshopRecord {
     pub stuck_after_minutes: u32,
     /// Unix milliseconds.
     pub ends_at: i64,
+    /// Where its learners get their clusters (`None`: the server's default).
+    pub backend: Option<String>,
 }
 
 /// A stored workshop.
@@ -35,6 +37,8 @@ pub struct WorkshopRecord {
     pub ends_at: i64,
     pub ended_at: Option<String>,
     pub announcement: Option<String>,
+    /// Where its learners get their clusters (`None`: the server's default).
+    pub backend: Option<String>,
     pub members: u32,
 }
 
@@ -80,7 +84,7 @@ pub enum JoinOutcome {
 }
 
 const WORKSHOP_COLUMNS: &str = "w.id, w.code, w.title, w.labs, w.capacity, w.stuck_after_minutes,
-    w.created_at, w.ends_at, w.ended_at, w.announcement,
+    w.created_at, w.ends_at, w.ended_at, w.announcement, w.backend,
     (SELECT count(*) FROM workshop_members m WHERE m.workshop_id = w.id)";
 
 fn workshop_from(row: &Row<'_>) -> rusqlite::Result<WorkshopRecord> {
@@ -96,7 +100,8 @@ fn workshop_from(row: &Row<'_>) -> rusqlite::Result<WorkshopRecord> {
         ends_at: row.get(7)?,
         ended_at: row.get(8)?,
         announcement: row.get(9)?,
-        members: row.get(10)?,
+        backend: row.get(10)?,
+        members: row.get(11)?,
     })
 }
 
@@ -149,8 +154,8 @@ impl ProgressStore {
     /// On a database error, including a constraint violation.
     pub fn create_workshop(&self, new: &NewWorkshopRecord) -> Result<()> {
         self.writer.lock().execute(
-            "INSERT INTO workshops (id, code, title, labs, capacity, stuck_after_minutes, created_at, ends_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO workshops (id, code, title, labs, capacity, stuck_after_minutes, created_at, ends_at, backend)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 new.id,
                 new.code,
@@ -159,7 +164,8 @@ impl ProgressStore {
                 new.capacity,
                 new.stuck_after_minutes,
                 now(),
-                new.ends_at
+                new.ends_at,
+                new.backend
             ],
         )?;
         Ok(())
@@ -278,10 +284,10 @@ impl ProgressStore {
         Ok(statement
             .query_row(params![learner.to_string()], |row| {
                 let workshop = workshop_from(row)?;
-                let learner: String = row.get(11)?;
+                let learner: String = row.get(12)?;
                 let learner = learner.parse().map_err(|e| {
                     rusqlite::Error::FromSqlConversionFailure(
-                        11,
+                        12,
                         rusqlite::types::Type::Text,
                         Box::new(e),
                     )
@@ -290,9 +296,9 @@ impl ProgressStore {
                     workshop,
                     MemberRecord {
                         learner,
-                        key: row.get(12)?,
-                        display_name: row.get(13)?,
-                        joined_at: row.get(14)?,
+                        key: row.get(13)?,
+                        display_name: row.get(14)?,
+                        joined_at: row.get(15)?,
                     },
                 ))
             })
@@ -406,6 +412,7 @@ mod tests {
                 capacity,
                 stuck_after_minutes: 10,
                 ends_at: 1_000,
+                backend: Some("sandbox".into()),
             })
             .expect("create");
         store.workshop("w1").expect("read").expect("exists")
@@ -416,6 +423,7 @@ mod tests {
         let store = ProgressStore::in_memory().expect("store");
         let w = workshop(&store, 3);
         assert_eq!(w.labs, vec!["02-pods", "07-sets"]);
+        assert_eq!(w.backend.as_deref(), Some("sandbox"));
         assert_eq!(w.members, 0);
         assert_eq!(
             store.workshop_by_code("ABCD2345").expect("q"),
@@ -430,6 +438,7 @@ mod tests {
             capacity: 1,
             stuck_after_minutes: 10,
             ends_at: 0,
+            backend: None,
         };
         assert!(store.create_workshop(&dup).is_err(), "codes are unique");
         store

@@ -17,6 +17,23 @@ pub enum BackendKind {
     Namespace,
 }
 
+impl BackendKind {
+    /// The word an instructor picks and reads: `sandbox` or `cluster` (a real one).
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendKind::Sandbox => "sandbox",
+            BackendKind::Namespace => "cluster",
+        }
+    }
+
+    /// The kind [`BackendKind::name`] names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [BackendKind::Sandbox, BackendKind::Namespace]
+            .into_iter()
+            .find(|k| k.name() == name)
+    }
+}
+
 /// A learner's cluster: the client kubedojo uses for them and the kubeconfig their terminal uses.
 #[derive(Clone)]
 pub struct LearnerCluster {
@@ -176,39 +193,42 @@ impl Backend {
 }
 
 impl Backend {
-    /// The backend the command line asks for: the embedded sandbox without a kubeconfig, the
-    /// namespace backend with one (checked: parses, reachable, permitted).
+    /// The embedded sandbox. `data_dir` keeps its clusters (objects and volume files) across
+    /// restarts; without it they live in a temporary directory and end with the process.
     ///
     /// # Errors
-    /// The kubeconfig path is unusable, as one sentence.
-    /// `data_dir` keeps the sandbox clusters (objects and volume files) across restarts;
-    /// without it they live in a temporary directory and end with the process.
-    pub async fn open(
-        kubeconfig: Option<&Path>,
-        context: Option<&str>,
+    /// The data directory cannot be created.
+    pub fn open_sandbox(
         pace: kubedojo_sandbox::Pace,
         data_dir: Option<&Path>,
-    ) -> Result<Backend, ClusterError> {
-        match kubeconfig {
-            None => {
-                if let Some(dir) = data_dir {
-                    std::fs::create_dir_all(dir).map_err(|e| ClusterError::DataDir {
-                        path: dir.to_path_buf(),
-                        reason: e.to_string(),
-                    })?;
-                }
-                Ok(Backend::Sandbox(SandboxBackend::new(
-                    kubedojo_sandbox::Sandbox::new(kubedojo_sandbox::SandboxOptions {
-                        pace,
-                        data_dir: data_dir.map(Path::to_path_buf),
-                        persistent: data_dir.is_some(),
-                        ..Default::default()
-                    }),
-                )))
-            }
-            Some(path) => Ok(Backend::Namespace(Box::new(
-                NamespaceBackend::connect(path, context, Default::default()).await?,
-            ))),
+    ) -> Result<SandboxBackend, ClusterError> {
+        if let Some(dir) = data_dir {
+            std::fs::create_dir_all(dir).map_err(|e| ClusterError::DataDir {
+                path: dir.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
+        Ok(SandboxBackend::new(kubedojo_sandbox::Sandbox::new(
+            kubedojo_sandbox::SandboxOptions {
+                pace,
+                data_dir: data_dir.map(Path::to_path_buf),
+                persistent: data_dir.is_some(),
+                ..Default::default()
+            },
+        )))
+    }
+
+    /// The namespace backend on the cluster of `kubeconfig` (checked: parses, reachable,
+    /// permitted).
+    ///
+    /// # Errors
+    /// The kubeconfig is unusable, as one sentence.
+    pub async fn open_namespaces(
+        kubeconfig: &Path,
+        context: Option<&str>,
+    ) -> Result<Backend, ClusterError> {
+        Ok(Backend::Namespace(Box::new(
+            NamespaceBackend::connect(kubeconfig, context, Default::default()).await?,
+        )))
     }
 }

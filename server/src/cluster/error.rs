@@ -24,10 +24,21 @@ pub enum ClusterError {
     NotProvisioned,
     #[error("{0} needs the embedded sandbox; on a real cluster time runs as it does")]
     SandboxOnly(&'static str),
+    #[error("{}", unavailable(*.0))]
+    BackendUnavailable(super::BackendKind),
     #[error("the data directory {path} cannot be used: {reason}")]
     DataDir { path: PathBuf, reason: String },
     #[error("the sandbox TLS listener cannot start: {0}")]
     Tls(String),
     #[error("Kubernetes API call failed: {0}")]
     Kube(#[from] kube::Error),
+}
+
+fn unavailable(kind: super::BackendKind) -> &'static str {
+    match kind {
+        super::BackendKind::Namespace => {
+            "this server has no real cluster; start it with --kubeconfig to offer one"
+        }
+        super::BackendKind::Sandbox => "this server has no embedded sandbox",
+    }
 }

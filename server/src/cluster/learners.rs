@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::apply::Applied;
-use super::backend::{Backend, LearnerCluster};
+use super::backend::{Backend, BackendKind, LearnerCluster};
 use super::error::ClusterError;
 use super::provision::{Faults, Progress, Reporter};
 use super::sandbox_backend::SandboxBackend;
@@ -24,9 +24,14 @@ struct Slot {
 
 type SlotRef = Arc<tokio::sync::Mutex<Slot>>;
 
-/// Every learner's cluster, on one backend.
+/// Every learner's cluster. Clusters come from the server's backend (the first of
+/// `backends`); a server on a real cluster also has the embedded sandbox, and a learner can be
+/// sent to either (a workshop chooses for its learners, see [`LearnerClusters::prefer`]).
 pub struct LearnerClusters {
-    backend: Backend,
+    /// At most one of each kind; the first is the default.
+    backends: Vec<Backend>,
+    /// Learners who get their next cluster from a backend other than the default.
+    preferred: parking_lot::Mutex<HashMap<String, BackendKind>>,
     ttl: Duration,
     faults: Faults,
     /// One lock per learner: provision, reset and remove of the same learner run one at a time,
@@ -37,7 +42,7 @@ pub struct LearnerClusters {
 impl std::fmt::Debug for LearnerClusters {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LearnerClusters")
-            .field("backend", &self.backend)
+            .field("backends", &self.backends)
             .field("ttl", &self.ttl)
             .finish_non_exhaustive()
     }
@@ -74,8 +79,25 @@ impl Provisioning {
 impl LearnerClusters {
     /// Learner clusters on `backend`, removed after `ttl` idle.
     pub fn new(backend: Backend, ttl: Duration) -> Arc<Self> {
+        Self::with_backends(backend, None, ttl)
+    }
+
+    /// Learner clusters on `default`, and on `sandbox` for the learners sent there (a server on
+    /// a real cluster offers its embedded sandbox too).
+    pub fn with_backends(
+        default: Backend,
+        sandbox: Option<SandboxBackend>,
+        ttl: Duration,
+    ) -> Arc<Self> {
+        let mut backends = vec![default];
+        if let Some(sandbox) = sandbox
+            && backends[0].kind() != BackendKind::Sandbox
+        {
+            backends.push(Backend::Sandbox(sandbox));
+        }
         Arc::new(LearnerClusters {
-            backend,
+            backends,
+            preferred: parking_lot::Mutex::new(HashMap::new()),
             ttl,
             faults: Faults::default(),
             slots: parking_lot::Mutex::new(HashMap::new()),
@@ -86,7 +108,10 @@ impl LearnerClusters {
     /// [`Backend::adopt_existing`]); returns how many learners got theirs back. Call once,
     /// before serving.
     pub async fn adopt_existing(&self) -> usize {
-        let adopted = self.backend.adopt_existing().await;
+        let mut adopted = Vec::new();
+        for backend in &self.backends {
+            adopted.extend(backend.adopt_existing().await);
+        }
         let n = adopted.len();
         for lc in adopted {
             let slot = self.slot(&lc.learner);
@@ -114,7 +139,7 @@ impl LearnerClusters {
         let mut slot = slot.lock().await;
         let lc = slot.cluster.as_mut().ok_or(ClusterError::NotProvisioned)?;
         if lc.labs.insert(lab.to_string()) {
-            self.backend.record_labs(lc).await?;
+            self.backend_of(lc.kind)?.record_labs(lc).await?;
         }
         Ok(())
     }
@@ -127,9 +152,54 @@ impl LearnerClusters {
         )
     }
 
-    /// The backend in use.
+    /// The server's backend: where learners' clusters come from unless they are sent
+    /// elsewhere.
     pub fn backend(&self) -> &Backend {
-        &self.backend
+        &self.backends[0]
+    }
+
+    /// The kinds of backend this server offers, its default first.
+    pub fn available(&self) -> Vec<BackendKind> {
+        self.backends.iter().map(Backend::kind).collect()
+    }
+
+    fn backend_of(&self, kind: BackendKind) -> Result<&Backend, ClusterError> {
+        self.backends
+            .iter()
+            .find(|b| b.kind() == kind)
+            .ok_or(ClusterError::BackendUnavailable(kind))
+    }
+
+    /// Give `learner` their next cluster from `kind` (a cluster they have now stays until it is
+    /// reset or removed).
+    ///
+    /// # Errors
+    /// The server has no backend of that kind.
+    pub fn prefer(&self, learner: &str, kind: BackendKind) -> Result<(), ClusterError> {
+        self.backend_of(kind)?;
+        let mut preferred = self.preferred.lock();
+        if kind == self.backend().kind() {
+            preferred.remove(learner);
+        } else {
+            preferred.insert(learner.to_string(), kind);
+        }
+        Ok(())
+    }
+
+    /// Where the learner's next cluster comes from.
+    pub fn kind_for(&self, learner: &str) -> BackendKind {
+        self.preferred
+            .lock()
+            .get(learner)
+            .copied()
+            .unwrap_or_else(|| self.backend().kind())
+    }
+
+    /// Write whatever is not yet persisted (a clean shutdown).
+    pub fn persist_all(&self) {
+        for backend in &self.backends {
+            backend.persist_all();
+        }
     }
 
     /// Fault injection for tests.
@@ -174,7 +244,14 @@ impl LearnerClusters {
         if reset {
             steps.push("remove");
         }
-        steps.extend_from_slice(self.backend.steps());
+        let kind = self.kind_for(learner);
+        let backend = match self.backend_of(kind) {
+            Ok(b) => b,
+            // NB: `prefer` only records kinds the server has, so this cannot happen.
+            Err(_) => self.backend(),
+        };
+        steps.extend_from_slice(backend.steps());
+        let kind = backend.kind();
         let (reporter, progress) = Reporter::new(&steps, self.faults.clone());
         let this = Arc::clone(self);
         let learner = learner.to_string();
@@ -182,16 +259,27 @@ impl LearnerClusters {
             let slot = this.slot(&learner);
             let mut slot = slot.lock().await;
             if reset {
-                let old = slot.cluster.take();
-                reporter
-                    .step("remove", this.backend.remove(&learner, old.as_ref()))
-                    .await?;
+                if let Some(old) = slot.cluster.take() {
+                    let removal = async {
+                        this.backend_of(old.kind)?
+                            .remove(&learner, Some(&old))
+                            .await
+                    };
+                    reporter.step("remove", removal).await?;
+                } else {
+                    // Leftovers of a crashed provisioning are found by name on the backend.
+                    let removal = async { this.backend_of(kind)?.remove(&learner, None).await };
+                    reporter.step("remove", removal).await?;
+                }
             } else if let Some(lc) = slot.cluster.clone() {
                 slot.last_used = Instant::now();
                 reporter.all_done();
                 return Ok(lc);
             }
-            let lc = this.backend.provision(&learner, &reporter).await?;
+            let lc = this
+                .backend_of(kind)?
+                .provision(&learner, &reporter)
+                .await?;
             slot.cluster = Some(lc.clone());
             slot.last_used = Instant::now();
             Ok(lc)
@@ -219,10 +307,10 @@ impl LearnerClusters {
 
     /// The pace of the learner's cluster (sandbox only: a real cluster runs at its own pace).
     pub async fn pace(&self, learner: &str) -> Option<kubedojo_sandbox::Pace> {
-        let Backend::Sandbox(sandbox) = &self.backend else {
+        let lc = self.cluster_for(learner).await?;
+        let Ok(Backend::Sandbox(sandbox)) = self.backend_of(lc.kind) else {
             return None;
         };
-        let lc = self.cluster_for(learner).await?;
         sandbox.sandbox().cluster(&lc.id).map(|c| c.pace())
     }
 
@@ -235,13 +323,13 @@ impl LearnerClusters {
         learner: &str,
         pace: kubedojo_sandbox::Pace,
     ) -> Result<(), ClusterError> {
-        let Backend::Sandbox(sandbox) = &self.backend else {
-            return Err(ClusterError::SandboxOnly("changing the pace"));
-        };
         let lc = self
             .cluster_for(learner)
             .await
             .ok_or(ClusterError::NotProvisioned)?;
+        let Ok(Backend::Sandbox(sandbox)) = self.backend_of(lc.kind) else {
+            return Err(ClusterError::SandboxOnly("changing the pace"));
+        };
         let cluster = sandbox
             .sandbox()
             .cluster(&lc.id)
@@ -259,7 +347,7 @@ impl LearnerClusters {
             .cluster_for(learner)
             .await
             .ok_or(ClusterError::NotProvisioned)?;
-        self.backend.apply(&lc, yaml).await
+        self.backend_of(lc.kind)?.apply(&lc, yaml).await
     }
 
     /// Remove the learner's cluster; returns whether they had one.
@@ -274,7 +362,7 @@ impl LearnerClusters {
         let Some(lc) = slot.cluster.take() else {
             return Ok(false);
         };
-        self.backend.remove(learner, Some(&lc)).await?;
+        self.backend_of(lc.kind)?.remove(learner, Some(&lc)).await?;
         Ok(true)
     }
 
@@ -313,7 +401,8 @@ impl LearnerClusters {
             let Some(lc) = slot.cluster.take() else {
                 continue;
             };
-            match self.backend.remove(&learner, Some(&lc)).await {
+            let removal = async { self.backend_of(lc.kind)?.remove(&learner, Some(&lc)).await };
+            match removal.await {
                 Ok(()) => removed += 1,
                 Err(e) => {
                     tracing::warn!(learner, error = %e, "removing an idle learner cluster");
@@ -351,6 +440,10 @@ impl LearnerClusters {
         for slot in slots {
             slot.lock().await.cluster = None;
         }
-        self.backend.cleanup_all().await
+        let mut removed = 0;
+        for backend in &self.backends {
+            removed += backend.cleanup_all().await?;
+        }
+        Ok(removed)
     }
 }

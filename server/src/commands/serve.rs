@@ -36,6 +36,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState::new(site, Arc::new(catalog), Arc::new(progress))
         .with_clusters(clusters.clone())
         .with_instructor(instructor.clone());
+    let restored = state.workshops.restore_backends();
+    if restored > 0 {
+        tracing::info!(
+            learners = restored,
+            "workshop members sent to their workshops' backends"
+        );
+    }
     let reaper = clusters.spawn_reaper(REAP_EVERY.min(args.learner_ttl));
     let workshop_reaper = state.workshops.spawn_reaper(REAP_EVERY);
     if args.instructor_token.is_none() {
@@ -62,7 +69,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await?;
     reaper.abort();
     workshop_reaper.abort();
-    clusters.backend().persist_all();
+    clusters.persist_all();
     if args.cleanup_on_exit {
         let n = clusters.cleanup_all().await?;
         tracing::info!(
@@ -93,25 +100,28 @@ fn instructor_settings(args: &ServeArgs, bound: std::net::SocketAddr) -> Instruc
 const REAP_EVERY: Duration = Duration::from_secs(60);
 
 /// The learner clusters `serve` would use: the embedded sandbox, or learner namespaces on the
-/// cluster of `--kubeconfig`, checked before anything is served.
+/// cluster of `--kubeconfig` (checked before anything is served) with the embedded sandbox
+/// beside it for workshops that choose it.
 ///
 /// # Errors
 /// One sentence naming what is wrong with the kubeconfig, the server or its permissions.
 pub async fn open_clusters(args: &ServeArgs) -> anyhow::Result<Arc<LearnerClusters>> {
     let data_dir = args.data_dir();
-    let backend = Backend::open(
-        args.kubeconfig.as_deref(),
-        args.context.as_deref(),
-        args.pace,
-        Some(&data_dir),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("refusing to start: {e}"))?;
-    let clusters = LearnerClusters::new(backend, args.learner_ttl);
+    let refuse = |e: crate::cluster::ClusterError| anyhow::anyhow!("refusing to start: {e}");
+    let sandbox = Backend::open_sandbox(args.pace, Some(&data_dir)).map_err(refuse)?;
+    let clusters = match args.kubeconfig.as_deref() {
+        None => LearnerClusters::new(Backend::Sandbox(sandbox), args.learner_ttl),
+        Some(kubeconfig) => {
+            let namespaces = Backend::open_namespaces(kubeconfig, args.context.as_deref())
+                .await
+                .map_err(refuse)?;
+            LearnerClusters::with_backends(namespaces, Some(sandbox), args.learner_ttl)
+        }
+    };
     let started = std::time::Instant::now();
     let adopted = clusters.adopt_existing().await;
     tracing::info!(
-        backend = ?clusters.backend().kind(),
+        backends = ?clusters.available(),
         data_dir = %data_dir.display(),
         adopted,
         took_ms = started.elapsed().as_millis(),

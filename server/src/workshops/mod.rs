@@ -188,11 +188,40 @@ impl Workshops {
             .verify(Purpose::Instructor, self.token.as_str(), value)
     }
 
-    fn backend_name(&self) -> &'static str {
-        match self.clusters.backend().kind() {
-            BackendKind::Sandbox => "sandbox",
-            BackendKind::Namespace => "cluster",
+    /// Where the workshop's learners get their clusters (the server's default when the
+    /// workshop predates the choice).
+    fn backend_of(&self, w: &WorkshopRecord) -> BackendKind {
+        w.backend
+            .as_deref()
+            .and_then(BackendKind::from_name)
+            .unwrap_or_else(|| self.clusters.backend().kind())
+    }
+
+    /// Sends every member of a running workshop to its backend again (the choice lives in
+    /// memory): call once at start, after the clusters were adopted.
+    pub fn restore_backends(&self) -> usize {
+        let workshops = match self.progress.workshops() {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the workshops to restore their backends");
+                return 0;
+            }
+        };
+        let now = now_ms();
+        let mut sent = 0;
+        // Oldest first, so a learner in two running workshops ends up where they joined last.
+        for w in workshops.iter().rev().filter(|w| !is_ended(w, now)) {
+            let kind = self.backend_of(w);
+            for member in self.progress.workshop_members(&w.id).unwrap_or_default() {
+                match self.clusters.prefer(&member.learner.to_string(), kind) {
+                    Ok(()) => sent += 1,
+                    Err(e) => {
+                        tracing::warn!(workshop = %w.id, error = %e, "a workshop's backend is gone")
+                    }
+                }
+            }
         }
+        sent
     }
 
     fn labs_of(&self, w: &WorkshopRecord) -> Vec<&LabInfo> {
@@ -218,7 +247,7 @@ impl Workshops {
             qr_svg: qr::svg(&format!("{}{join_path}", self.public_url)).unwrap_or_default(),
             join_path,
             labs: self.lab_refs(w),
-            backend: self.backend_name().to_string(),
+            backend: self.backend_of(w).name().to_string(),
             capacity: w.capacity,
             learners: w.members,
             state: if is_ended(w, now) {
@@ -369,6 +398,19 @@ impl Workshops {
                 "duration must be between 1 and {MAX_MINUTES} minutes"
             )));
         }
+        let backend = match new.backend.trim() {
+            "" => self.clusters.backend().kind(),
+            name => BackendKind::from_name(name).ok_or_else(|| {
+                WorkshopError::BadRequest(format!(
+                    "the backend must be `sandbox` or `cluster`, not `{name}`"
+                ))
+            })?,
+        };
+        if !self.clusters.available().contains(&backend) {
+            return Err(WorkshopError::BadRequest(
+                crate::cluster::ClusterError::BackendUnavailable(backend).to_string(),
+            ));
+        }
         let ends_at = now_ms() + i64::from(new.duration_minutes) * 60_000;
         // A clash of random codes is astronomically rare but possible: try again.
         for _ in 0..5 {
@@ -380,6 +422,7 @@ impl Workshops {
                 capacity: new.capacity,
                 stuck_after_minutes: STUCK_AFTER_MINUTES,
                 ends_at,
+                backend: Some(backend.name().to_string()),
             };
             let id = record.id.clone();
             if self
@@ -418,6 +461,13 @@ impl Workshops {
             JoinOutcome::Full => Err(WorkshopError::Full(w.capacity)),
             JoinOutcome::Joined(member) => {
                 tracing::info!(workshop = %w.id, key = %member.key, "learner joined");
+                // Their next cluster comes from the workshop's backend.
+                if let Err(e) = self
+                    .clusters
+                    .prefer(&learner.to_string(), self.backend_of(&w))
+                {
+                    tracing::warn!(workshop = %w.id, error = %e, "the workshop's backend is gone");
+                }
                 self.membership_of(learner)?
                     .ok_or_else(|| WorkshopError::Failed("the membership was not saved".into()))
             }
@@ -464,6 +514,12 @@ impl Workshops {
         let owned = id.to_string();
         self.blocking(move |p| p.end_workshop(&owned)).await?;
         let members = self.progress.workshop_members(id).map_err(store_error)?;
+        // Back to the server's backend for whatever they do next on their own.
+        for member in &members {
+            let _ = self
+                .clusters
+                .prefer(&member.learner.to_string(), self.clusters.backend().kind());
+        }
         let started = Instant::now();
         let removed = broadcast::remove_clusters(&self.clusters, members).await;
         tracing::info!(workshop = %w.id, removed, took = ?started.elapsed(), "workshop ended");
@@ -536,6 +592,17 @@ impl WorkshopBackend for WorkshopService {
                 })
                 .collect())
         })
+    }
+
+    fn available_backends(&self) -> WorkshopFuture<'_, Vec<String>> {
+        let names = self
+            .0
+            .clusters
+            .available()
+            .into_iter()
+            .map(|k| k.name().to_string())
+            .collect();
+        Box::pin(std::future::ready(Ok(names)))
     }
 
     fn workshops(&self) -> WorkshopFuture<'_, Vec<WorkshopSummary>> {
