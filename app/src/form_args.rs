@@ -132,18 +132,9 @@ impl FromFields for JoinWorkshop {
 mod tests {
     use super::*;
 
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        Fields::new(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect(),
-        )
-    }
-
     #[test]
     fn answers_carry_their_picks_only_when_there_are_some() -> Result<(), String> {
-        let one = AnswerQuestion::from_fields(&fields(&[
+        let one = AnswerQuestion::from_fields(&Fields::of(&[
             ("question_id", "02-q1"),
             ("version", "3"),
             ("answer", "1"),
@@ -152,7 +143,7 @@ mod tests {
             (one.version, one.answer.as_str(), one.picks),
             (3, "1", None)
         );
-        let many = AnswerInterview::from_fields(&fields(&[
+        let many = AnswerInterview::from_fields(&Fields::of(&[
             ("session_id", "s"),
             ("position", "0"),
             ("answer", ""),
@@ -165,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_interview_setup_reads_its_parts_and_choices() -> Result<(), String> {
-        let start = StartInterview::from_fields(&fields(&[
+        let start = StartInterview::from_fields(&Fields::of(&[
             ("parts[]", ""),
             ("parts[]", "02-bare-pod-data-loss"),
             ("count", "10"),
@@ -182,15 +173,15 @@ mod tests {
 
     #[test]
     fn a_bad_field_is_named() {
-        let pace = SetLabPace::from_fields(&fields(&[("slug", "02"), ("pace", "warp")]));
+        let pace = SetLabPace::from_fields(&Fields::of(&[("slug", "02"), ("pace", "warp")]));
         assert_eq!(pace.err(), Some("`pace` cannot be `warp`".into()));
-        let version = AnswerQuestion::from_fields(&fields(&[
+        let version = AnswerQuestion::from_fields(&Fields::of(&[
             ("question_id", "q"),
             ("version", "x"),
             ("answer", ""),
         ]));
         assert_eq!(version.err(), Some("`version` cannot be `x`".into()));
-        let join = JoinWorkshop::from_fields(&fields(&[("code", "ABCD-EFGH")]));
+        let join = JoinWorkshop::from_fields(&Fields::of(&[("code", "ABCD-EFGH")]));
         assert_eq!(join.err(), Some("the form has no `name` field".into()));
     }
 }

@@ -128,21 +128,25 @@ fn fields_of(_: &leptos::ev::SubmitEvent) -> Fields {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn fields(pairs: &[(&str, &str)]) -> Fields {
-        Fields::new(
+impl Fields {
+    /// Fields as a form would send them.
+    pub fn of(pairs: &[(&str, &str)]) -> Self {
+        Self::new(
             pairs
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
                 .collect(),
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn fields_read_like_the_form_sent_them() {
-        let f = fields(&[
+        let f = Fields::of(&[
             ("slug", "02"),
             ("picks[]", "1"),
             ("picks[]", "3"),
