@@ -247,7 +247,14 @@ async fn describe_and_events_tell_the_story_of_a_crash_loop() {
         r.stdout.contains("CrashLoopBackOff").then_some(())
     })
     .await;
-    let describe = k.ok(&["describe", "pod", "crash"]).await;
+    // NB: at instant pace a back-off lasts milliseconds, so by the time `describe` runs the
+    // container may be running again; describe until it is caught waiting (the back-off
+    // doubles with every restart, so it soon is).
+    let describe = eventually("describe during a back-off", || async {
+        let d = k.ok(&["describe", "pod", "crash"]).await;
+        d.contains("State:          Waiting").then_some(d)
+    })
+    .await;
     for needle in [
         "State:          Waiting",
         "Reason:       CrashLoopBackOff",

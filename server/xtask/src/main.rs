@@ -90,6 +90,8 @@ fn test() -> Result<(), Failure> {
             .args([
                 "test",
                 "--workspace",
+                // Every test binary runs even after one fails, so a CI log names every failure.
+                "--no-fail-fast",
                 "--",
                 "--include-ignored",
                 "--skip",
